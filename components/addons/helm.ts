@@ -1,0 +1,53 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where a chart comes from and which exact version; every add-on declares one as its `DEFAULTS`. */
+export interface ChartRef {
+    readonly chart: string;
+    readonly repo: string;
+    /** Exact chart version: never a range, so a plan today deploys the same thing tomorrow. */
+    readonly version: string;
+    readonly namespace: string;
+}
+
+export type Values = { [key: string]: pulumi.Input<unknown> };
+
+function isPlainObject(v: unknown): v is Values {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * Merges `override` over `base` recursively: nested objects merge key by key (a shallow spread would drop
+ * the defaults beside an overridden key); arrays and scalars in `override` replace those in `base`.
+ */
+export function deepMerge(base: Values, override: Values | undefined): Values {
+    const out: Values = { ...base };
+    for (const [key, value] of Object.entries(override ?? {})) {
+        const prior = out[key];
+        out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
+    }
+    return out;
+}
+
+export interface HelmAddonArgs {
+    chart: ChartRef;
+    /** Values the add-on needs (identity, cluster facts). */
+    values: Values;
+    /** User overrides, deep-merged over `values`. Defaults to none. */
+    overrides?: Values;
+}
+
+/** A pinned Helm release that rolls back on a failed upgrade. */
+export function helmRelease(name: string, args: HelmAddonArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(name, {
+        chart: args.chart.chart,
+        version: args.chart.version,
+        repositoryOpts: { repo: args.chart.repo },
+        namespace: args.chart.namespace,
+        values: deepMerge(args.values, args.overrides),
+        // A failed upgrade rolls back instead of leaving a half-applied release.
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 600,
+    }, opts);
+}

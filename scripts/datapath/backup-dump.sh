@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Backup step 1 of 3. Image: mariadb:10.11.19 (needs mariadb, mariadb-dump, zstd, tar, sha256sum).
+#
+# Takes a consistent logical dump of Ghost's database and a tar of Ghost's content directory,
+# verifies the dump's completion trailer, and leaves them with their sha256s in
+# $WORK_DIR/backup/ for backup-upload.sh (aws-cli image) to publish. Publishes nothing itself.
+#
+# Environment (all strings):
+#   MARIADB_HOST            optional  server host. Default: 127.0.0.1 (ignored when MARIADB_SOCKET is set)
+#   MARIADB_PORT            optional  server port. Default: 3306
+#   MARIADB_SOCKET          optional  unix socket instead of host/port. Default: unset
+#   MARIADB_USER            required  user with SELECT, SHOW VIEW, TRIGGER, EVENT on the database
+#   MARIADB_PASSWORD_FILE   preferred path of a file holding the password (a mounted Secret)
+#   MARIADB_PASSWORD        fallback  the password itself, when MARIADB_PASSWORD_FILE is unset
+#   MARIADB_DATABASE        optional  Ghost's database. Default: ghost
+#   GHOST_CONTENT_DIR       optional  Ghost's content directory (read only). Default: /var/lib/ghost/content
+#   GHOST_CONTENT_SKIP      optional  "true" backs up the database only. Default: false
+#   GHOST_VERSION           optional  Ghost version recorded in the manifest (the pinned image tag). Default: unset
+#   WORK_DIR                optional  directory shared with the next steps (an emptyDir). Default: /work
+#   BACKUP_ID               optional  sortable UTC id of this set, e.g. 20261121T220000Z. Default: now
+#   ZSTD_LEVEL              optional  zstd compression level. Default: 3
+set -euo pipefail
+TAG=backup
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+require_cmd mariadb mariadb-dump zstd tar sha256sum
+work="${WORK_DIR:-/work}"
+db="${MARIADB_DATABASE:-ghost}"
+content_dir="${GHOST_CONTENT_DIR:-/var/lib/ghost/content}"
+backup_id="${BACKUP_ID:-$(date -u +%Y%m%dT%H%M%SZ)}"
+valid_backup_id "$backup_id" || die "BACKUP_ID '$backup_id' is not a UTC timestamp like 20261121T220000Z" "Unset BACKUP_ID or give one in that form"
+[[ -d "$work" && -w "$work" ]] || die "WORK_DIR '$work' is not a writable directory" "Mount the shared emptyDir at $work or set WORK_DIR"
+if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
+  [[ -d "$content_dir" ]] || die "GHOST_CONTENT_DIR '$content_dir' is not a directory" "Mount Ghost's content volume there, set GHOST_CONTENT_DIR, or set GHOST_CONTENT_SKIP=true"
+fi
+
+out="$work/backup"
+rm -rf "$out"
+mkdir -p "$out/artifacts"
+mariadb_cnf
+
+log "backup $backup_id of database '$db' starting"
+sql "SELECT 1" >/dev/null || die "cannot connect to MariaDB as '$MARIADB_USER'" "Check MARIADB_HOST/PORT, the password Secret and that the server is up"
+[[ "$(sql "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = '$db'")" == 1 ]] ||
+  die "database '$db' does not exist" "Set MARIADB_DATABASE to Ghost's database"
+server_version="$(sql "SELECT VERSION()")"
+table_count="$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$db' AND table_type = 'BASE TABLE'")"
+# Ghost's knex-migrator records every applied migration in `migrations` (version = the migration
+# folder, currentVersion = Ghost's version when it ran); the newest row is the schema level a
+# restoring Ghost must be at least. `migrations_lock` only holds the lock flag.
+migration_version=""
+migration_current=""
+if [[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$db' AND table_name = 'migrations'")" == 1 ]]; then
+  IFS=$'\t' read -r migration_version migration_current < <(sql "SELECT version, currentVersion FROM migrations ORDER BY id DESC LIMIT 1" "$db") || true
+else
+  log "warning: no 'migrations' table: this does not look like a Ghost database"
+fi
+
+# --single-transaction: one consistent InnoDB snapshot without locking Ghost out.
+# --skip-add-locks: the restore loads chunks of one table in parallel; LOCK TABLES would serialise them.
+# --max-allowed-packet: Ghost posts carry html + lexical + plaintext; rows can be large.
+# --skip-dump-date keeps equal databases producing equal dumps; the trailer is then "-- Dump completed".
+dump_started=$(date +%s.%N)
+mariadb-dump --defaults-extra-file="$MARIADB_CNF" \
+  --single-transaction --quick --routines --triggers --events --hex-blob \
+  --default-character-set=utf8mb4 --skip-add-locks --skip-dump-date --max-allowed-packet=1G \
+  "$db" | zstd -q -T0 "-${ZSTD_LEVEL:-3}" -o "$out/artifacts/db.sql.zst" ||
+  die "mariadb-dump of '$db' failed" "See the mariadb-dump error above; the set was not published"
+trailer="$(zstd -dc "$out/artifacts/db.sql.zst" | tail -n 1)"
+[[ "$trailer" == "-- Dump completed"* ]] ||
+  die "the dump has no '-- Dump completed' trailer: it was cut short" "Re-run the backup; check the server log and the pod's memory limit"
+dump_seconds=$(awk -v a="$dump_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "database dumped in ${dump_seconds}s: $(stat -c %s "$out/artifacts/db.sql.zst") bytes compressed"
+
+if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
+  # What Ghost cannot rebuild: uploads, custom themes, routes/redirects. Not logs, not the
+  # generated public/ cache, not data/ (SQLite only).
+  parts=()
+  for p in images files media themes settings; do
+    [[ -e "$content_dir/$p" ]] && parts+=("$p")
+  done
+  rc=0
+  tar -C "$content_dir" -cf - -- "${parts[@]}" | zstd -q -T0 "-${ZSTD_LEVEL:-3}" -o "$out/artifacts/content.tar.zst" || rc=$?
+  # GNU tar exits 1 when a file changed while it was read (Ghost is live); the set is still usable.
+  ((rc == 0 || rc == 1)) || die "tar of '$content_dir' failed (exit $rc)" "Check that the content volume is mounted and readable"
+  ((rc == 0)) || log "warning: some content files changed while they were archived"
+  log "content archived: ${parts[*]:-nothing} ($(stat -c %s "$out/artifacts/content.tar.zst") bytes)"
+fi
+
+(cd "$out/artifacts" && sha256sum -- *) >"$out/SHA256SUMS"
+# meta.env is written last: its presence says the dump step finished and verified the trailer.
+{
+  echo "BACKUP_ID=$backup_id"
+  echo "CREATED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "DATABASE=$db"
+  echo "SERVER_VERSION=$server_version"
+  echo "TABLE_COUNT=$table_count"
+  echo "GHOST_MIGRATION_VERSION=$migration_version"
+  echo "GHOST_MIGRATION_CURRENT_VERSION=$migration_current"
+  echo "GHOST_VERSION=${GHOST_VERSION:-}"
+  echo "DUMP_SECONDS=$dump_seconds"
+  echo "DUMP_TRAILER_VERIFIED=true"
+} >"$out/meta.env.tmp"
+mv "$out/meta.env.tmp" "$out/meta.env"
+log "backup $backup_id ready for upload in $out"

@@ -1,0 +1,127 @@
+# shellcheck shell=bash
+# Shared helpers for the data-path scripts. Sourced, never run.
+#
+# Every script sets TAG (backup|restore) before sourcing, so that each failure reads
+#   <tag>: ERROR: <problem>. <fix>
+# on one line, and every log line carries a UTC timestamp. Secrets never reach argv or the log.
+
+log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TAG" "$*" >&2; }
+
+# die PROBLEM FIX
+die() {
+  printf '%s %s: ERROR: %s. %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TAG" "$1" "$2" >&2
+  exit 1
+}
+
+require_env() {
+  local name
+  for name in "$@"; do
+    [[ -n "${!name:-}" ]] || die "$name is not set" "Set $name in the job's environment (see the header of $(basename "$0"))"
+  done
+}
+
+require_cmd() {
+  local cmd
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null || die "command '$cmd' not found" "Run $(basename "$0") in the image listed in its header"
+  done
+}
+
+# Backup ids are sortable UTC timestamps; anything else could escape the prefix or sort wrongly.
+valid_backup_id() { [[ $1 =~ ^[0-9]{8}T[0-9]{6}Z$ ]]; }
+
+# secret NAME: prints the value of $NAME, or the content of the file named by $NAME_FILE.
+secret() {
+  local name=$1 file_var="${1}_FILE"
+  if [[ -n "${!file_var:-}" ]]; then
+    [[ -r "${!file_var}" ]] || die "$file_var points to '${!file_var}', which is not readable" "Mount the Secret there or fix $file_var"
+    # Kubernetes Secret files often end with a newline that is not part of the password.
+    local value
+    value="$(cat "${!file_var}")"
+    printf '%s' "${value%$'\n'}"
+  else
+    printf '%s' "${!name:-}"
+  fi
+}
+
+# MariaDB client options live in a mode-600 file that is removed on exit, so the password is
+# never on a command line (`ps` shows argv).
+MARIADB_CNF=""
+mariadb_cnf() {
+  require_env MARIADB_USER
+  local password
+  password="$(secret MARIADB_PASSWORD)"
+  MARIADB_CNF="$(mktemp "${TMPDIR:-/tmp}/dcdr-client.XXXXXX")"
+  chmod 600 "$MARIADB_CNF"
+  {
+    echo "[client]"
+    echo "user=$MARIADB_USER"
+    # Quoted: the client unescapes \\ and \" inside double quotes.
+    local escaped=${password//\\/\\\\}
+    echo "password=\"${escaped//\"/\\\"}\""
+    if [[ -n "${MARIADB_SOCKET:-}" ]]; then
+      echo "socket=$MARIADB_SOCKET"
+    else
+      echo "host=${MARIADB_HOST:-127.0.0.1}"
+      echo "port=${MARIADB_PORT:-3306}"
+      echo "protocol=tcp"
+    fi
+    echo "default-character-set=utf8mb4"
+    echo "max-allowed-packet=1G"
+    # Only the mariadb client knows this option; mariadb-dump would reject it under [client].
+    echo "[mysql]"
+    echo "connect-timeout=${MARIADB_CONNECT_TIMEOUT:-10}"
+  } >"$MARIADB_CNF"
+}
+
+# sql QUERY [DB]: runs one query, tab-separated output without headers.
+sql() { mariadb --defaults-extra-file="$MARIADB_CNF" --batch --skip-column-names -e "$1" ${2:+"$2"}; }
+
+# S3 access through the AWS CLI. Credentials are whatever the CLI finds (IRSA in the cluster).
+aws_s3api() {
+  local args=(--region "$AWS_REGION" --output text)
+  [[ -n "${S3_ENDPOINT_URL:-}" ]] && args+=(--endpoint-url "$S3_ENDPOINT_URL")
+  aws "${args[@]}" s3api "$@"
+}
+aws_s3() {
+  local args=(--region "$AWS_REGION" --only-show-errors)
+  [[ -n "${S3_ENDPOINT_URL:-}" ]] && args+=(--endpoint-url "$S3_ENDPOINT_URL")
+  aws "${args[@]}" s3 "$@"
+}
+
+# Normalised prefix: "" or "something/".
+s3_prefix() {
+  local p="${BACKUP_PREFIX:-}"
+  p="${p#/}"
+  [[ -z "$p" || "$p" == */ ]] || p="$p/"
+  printf '%s' "$p"
+}
+
+json_escape() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  printf '%s' "$s"
+}
+
+# manifest_artifacts FILE: prints "name bytes sha256" for each artifact line of a manifest we wrote.
+# The manifest is written one artifact per line (see backup-upload.sh) so that images without jq
+# can read it; a manifest that does not parse this way is refused as malformed.
+manifest_artifacts() {
+  sed -n 's/^    {"name": "\([A-Za-z0-9._-]*\)", "kind": "[^"]*", "bytes": \([0-9]*\), "sha256": "\([0-9a-f]\{64\}\)"},\{0,1\}$/\1 \2 \3/p' "$1"
+}
+
+# manifest_field FILE KEY: the string or number value of a top-level or nested "key": value line.
+manifest_field() {
+  sed -n "s/^ *\"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1
+}
+
+cleanup_files=()
+cleanup() {
+  [[ -n "$MARIADB_CNF" ]] && rm -f "$MARIADB_CNF"
+  local f
+  for f in ${cleanup_files[@]+"${cleanup_files[@]}"}; do rm -rf "$f"; done
+}
+trap cleanup EXIT

@@ -1,0 +1,349 @@
+/**
+ * The one place that reads config. `parseConfig` is pure (tested without the engine); `loadConfig` feeds it
+ * the stack's config and turns problems into a `RunError`, which Pulumi prints without a stack trace.
+ * Every problem is one line naming the key, the bad value and the fix.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Cidr, cidrsOverlap, formatCidr, parseCidr, planSubnets, SubnetPlan, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from "./cidr";
+import { CONFIG_KEYS, ConfigKey, KeySpec, PROJECT } from "./schema";
+
+export type Site = "dc" | "dr";
+export type NatStrategy = "single" | "perAz";
+
+/**
+ * EKS versions in standard or extended support on the EKS release calendar
+ * (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html). Extend this list when EKS
+ * adds a version; remove a version when EKS ends its extended support.
+ */
+export const SUPPORTED_KUBERNETES_VERSIONS = ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35"] as const;
+export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
+
+export interface SiteConfig {
+    readonly site: Site;
+    readonly peerSite: Site;
+    /** Stack name, used in resource names and tags. */
+    readonly stack: string;
+    readonly region: string;
+    readonly peerRegion: string;
+    readonly network: {
+        readonly vpcCidr: string;
+        readonly peerVpcCidr: string;
+        readonly availabilityZones: 2 | 3;
+        readonly natGateways: NatStrategy;
+        readonly subnets: SubnetPlan;
+    };
+    readonly cluster: {
+        /** EKS cluster name; also the tag the cluster autoscaler discovers node groups by. */
+        readonly name: string;
+        readonly kubernetesVersion: KubernetesVersion;
+        readonly nodeInstanceType: string;
+        readonly nodeMinSize: number;
+        readonly nodeDesiredSize: number;
+        readonly nodeMaxSize: number;
+        readonly nodeDiskGi: number;
+        readonly endpointPublicAccessCidrs: readonly string[];
+        readonly adminRoleArn: string;
+    };
+    readonly dns: {
+        readonly domain: string;
+        /** Name that always points at this site, whichever site owns `domain` (e.g. dc.blog.example.com). */
+        readonly siteHostname: string;
+        readonly hostedZoneId: string;
+        readonly externalDns: boolean;
+    };
+    /** Tags for every AWS resource of the site. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/** All problems found in one pass, so a user fixes them in one go. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(problems.join("\n"));
+        this.name = "ConfigError";
+    }
+}
+
+const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+const HOSTED_ZONE_RE = /^Z[A-Z0-9]{1,31}$/;
+const ROLE_ARN_RE = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Raw config as Pulumi's runtime holds it: `namespace:key` -> string (arrays and objects as JSON). */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates raw config and returns the typed, frozen site config, or throws ConfigError listing every
+ * problem. `stack` is the stack name (dc and dr stacks must say the matching site).
+ */
+export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
+    const problems: string[] = [];
+    const fail = (key: string, value: unknown, what: string, fix: string): undefined => {
+        problems.push(`${key}: ${JSON.stringify(value)} ${what}. Fix: ${fix}`);
+        return undefined;
+    };
+    const setCmd = (key: string, example: string) => `pulumi config set ${key} ${example} -s ${stack}`;
+
+    // A key with a typo is silently ignored by Pulumi: name it, and suggest the key that was meant.
+    const known = new Set(Object.keys(CONFIG_KEYS).map((k) => `${PROJECT}:${k}`));
+    for (const key of Object.keys(raw)) {
+        if (key.startsWith(`${PROJECT}:`) && !known.has(key)) {
+            const guess = closestKey(key.slice(PROJECT.length + 1));
+            problems.push(
+                `${key}: unknown config key. Fix: ${guess ? `did you mean ${PROJECT}:${guess}? ` : ""}` +
+                    `pulumi config rm ${key} -s ${stack} (the keys are listed in Pulumi.yaml and the README)`,
+            );
+        }
+    }
+
+    const get = (key: ConfigKey): string | undefined => {
+        const v = raw[`${PROJECT}:${key}`];
+        return v === undefined || v.trim() === "" ? undefined : v.trim();
+    };
+    const requireString = (key: ConfigKey, example: string): string | undefined =>
+        get(key) ?? fail(`${PROJECT}:${key}`, "", "is required but not set", setCmd(`${PROJECT}:${key}`, example));
+    const defaulted = (key: ConfigKey): string => {
+        const spec: KeySpec = CONFIG_KEYS[key];
+        const d = spec.default;
+        return get(key) ?? (Array.isArray(d) ? JSON.stringify(d) : String(d));
+    };
+    const integer = (key: ConfigKey, min: number, example: string): number | undefined => {
+        const text = defaulted(key);
+        if (!/^-?\d+$/.test(text)) {
+            return fail(`${PROJECT}:${key}`, text, "is not a whole number", setCmd(`${PROJECT}:${key}`, example));
+        }
+        const n = Number(text);
+        if (n < min) {
+            return fail(`${PROJECT}:${key}`, text, `must be ${min} or more`, setCmd(`${PROJECT}:${key}`, example));
+        }
+        return n;
+    };
+    const boolean = (key: ConfigKey): boolean | undefined => {
+        const text = defaulted(key);
+        if (text !== "true" && text !== "false") {
+            return fail(`${PROJECT}:${key}`, text, "is not a boolean", setCmd(`${PROJECT}:${key}`, "true (or false)"));
+        }
+        return text === "true";
+    };
+
+    // Site and regions.
+    const siteText = requireString("site", "dc");
+    let site: Site | undefined;
+    if (siteText !== undefined) {
+        if (siteText === "dc" || siteText === "dr") {
+            site = siteText;
+            if ((stack === "dc" || stack === "dr") && stack !== site) {
+                fail(`${PROJECT}:site`, siteText, `does not match the stack "${stack}"`, setCmd(`${PROJECT}:site`, stack));
+            }
+        } else {
+            fail(`${PROJECT}:site`, siteText, "is not a site; it must be dc or dr", setCmd(`${PROJECT}:site`, "dc"));
+        }
+    }
+    const exampleRegion = site === "dr" ? "eu-west-2" : "eu-west-1";
+    const region = checkRegion("aws:region", raw["aws:region"]?.trim() || undefined, exampleRegion);
+    const peerRegion = checkRegion(`${PROJECT}:peerRegion`, get("peerRegion"), site === "dr" ? "eu-west-1" : "eu-west-2");
+    function checkRegion(key: string, value: string | undefined, example: string): string | undefined {
+        if (value === undefined) {
+            return fail(key, "", "is required but not set", setCmd(key, example));
+        }
+        if (!REGION_RE.test(value)) {
+            return fail(key, value, "is not an AWS region name", setCmd(key, example));
+        }
+        return value;
+    }
+    if (region !== undefined && peerRegion !== undefined && region === peerRegion) {
+        fail(`${PROJECT}:peerRegion`, peerRegion, "is the same region as aws:region; DR needs a second region",
+            setCmd(`${PROJECT}:peerRegion`, region === "eu-west-2" ? "eu-west-1" : "eu-west-2"));
+    }
+
+    // Network.
+    const azs = integer("availabilityZones", 0, "3");
+    if (azs !== undefined && azs !== 2 && azs !== 3) {
+        fail(`${PROJECT}:availabilityZones`, String(azs), "must be 2 or 3", setCmd(`${PROJECT}:availabilityZones`, "3"));
+    }
+    const vpc = checkCidr("vpcCidr", site === "dr" ? "10.20.0.0/16" : "10.10.0.0/16");
+    const peerVpc = checkCidr("peerVpcCidr", site === "dr" ? "10.10.0.0/16" : "10.20.0.0/16");
+    function checkCidr(key: ConfigKey, example: string): Cidr | undefined {
+        const text = requireString(key, example);
+        if (text === undefined) return undefined;
+        const parsed = parseCidr(text);
+        if (typeof parsed === "string") {
+            return fail(`${PROJECT}:${key}`, text, parsed, setCmd(`${PROJECT}:${key}`, example));
+        }
+        if (parsed.prefix < VPC_PREFIX_MIN) {
+            return fail(`${PROJECT}:${key}`, text, `is larger than AWS allows for a VPC (/${VPC_PREFIX_MIN} at most)`,
+                setCmd(`${PROJECT}:${key}`, example));
+        }
+        if (parsed.prefix > VPC_PREFIX_MAX) {
+            return fail(`${PROJECT}:${key}`, text,
+                `is too small for the subnets (private subnets would be /${parsed.prefix + 3}, too few addresses for pods)`,
+                `use a /${VPC_PREFIX_MIN} to /${VPC_PREFIX_MAX}: ${setCmd(`${PROJECT}:${key}`, example)}`);
+        }
+        return parsed;
+    }
+    if (vpc && peerVpc && cidrsOverlap(vpc, peerVpc)) {
+        fail(`${PROJECT}:peerVpcCidr`, formatCidr(peerVpc), `overlaps vpcCidr ${formatCidr(vpc)}, so the VPCs could never be peered`,
+            "give each site its own range, e.g. 10.10.0.0/16 for dc and 10.20.0.0/16 for dr");
+    }
+    const nat = defaulted("natGateways");
+    if (nat !== "single" && nat !== "perAz") {
+        fail(`${PROJECT}:natGateways`, nat, "is not a NAT strategy; it must be single or perAz", setCmd(`${PROJECT}:natGateways`, "perAz"));
+    }
+
+    // Cluster.
+    const k8s = defaulted("kubernetesVersion");
+    if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(k8s)) {
+        fail(`${PROJECT}:kubernetesVersion`, k8s, `is not a version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`,
+            setCmd(`${PROJECT}:kubernetesVersion`, '"1.33"'));
+    }
+    const instanceType = defaulted("nodeInstanceType");
+    if (!INSTANCE_TYPE_RE.test(instanceType)) {
+        fail(`${PROJECT}:nodeInstanceType`, instanceType, "is not an EC2 instance type", setCmd(`${PROJECT}:nodeInstanceType`, "m6i.large"));
+    }
+    const minSize = integer("nodeMinSize", 0, "2");
+    const desiredSize = integer("nodeDesiredSize", 0, "2");
+    const maxSize = integer("nodeMaxSize", 1, "5");
+    if (minSize !== undefined && desiredSize !== undefined && maxSize !== undefined && !(minSize <= desiredSize && desiredSize <= maxSize)) {
+        fail(`${PROJECT}:nodeMinSize/nodeDesiredSize/nodeMaxSize`, `${minSize}/${desiredSize}/${maxSize}`,
+            "must satisfy min <= desired <= max", "set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5");
+    }
+    const diskGi = integer("nodeDiskGi", 20, "50");
+    const endpointCidrs = parseStringArray("endpointPublicAccessCidrs", '\'["203.0.113.0/24"]\'');
+    for (const c of endpointCidrs ?? []) {
+        const parsed = parseCidr(c);
+        if (typeof parsed === "string") {
+            fail(`${PROJECT}:endpointPublicAccessCidrs`, c, parsed, setCmd(`${PROJECT}:endpointPublicAccessCidrs`, '\'["203.0.113.0/24"]\''));
+        }
+    }
+    function parseStringArray(key: ConfigKey, example: string): string[] | undefined {
+        const text = defaulted(key);
+        let value: unknown;
+        try {
+            value = JSON.parse(text);
+        } catch {
+            value = undefined;
+        }
+        if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+            return fail(`${PROJECT}:${key}`, text, "is not a list of strings", `${setCmd(`${PROJECT}:${key}`, example)} (or a YAML list in the stack file)`);
+        }
+        return value;
+    }
+    const adminRoleArn = requireString("adminRoleArn", "arn:aws:iam::123456789012:role/platform-admin");
+    if (adminRoleArn !== undefined && !ROLE_ARN_RE.test(adminRoleArn)) {
+        fail(`${PROJECT}:adminRoleArn`, adminRoleArn, "is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
+            setCmd(`${PROJECT}:adminRoleArn`, "arn:aws:iam::123456789012:role/platform-admin"));
+    }
+
+    // DNS.
+    const domain = requireString("domain", "blog.example.com");
+    if (domain !== undefined) {
+        const why = hostnameProblem(domain);
+        if (why) fail(`${PROJECT}:domain`, domain, why, setCmd(`${PROJECT}:domain`, "blog.example.com"));
+    }
+    const zone = requireString("hostedZoneId", "Z0123456789ABCDEFGHIJ");
+    if (zone !== undefined && !HOSTED_ZONE_RE.test(zone)) {
+        const hint = zone.startsWith("/hostedzone/") ? " (drop the /hostedzone/ prefix)" : "";
+        fail(`${PROJECT}:hostedZoneId`, zone, `is not a Route 53 hosted zone id${hint}`,
+            setCmd(`${PROJECT}:hostedZoneId`, "Z0123456789ABCDEFGHIJ") + " (aws route53 list-hosted-zones shows yours)");
+    }
+    const externalDns = boolean("externalDns");
+
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    // Every value below was checked above; the casts only narrow what the checks proved.
+    const s = site as Site;
+    const azCount = azs as 2 | 3;
+    return deepFreeze({
+        site: s,
+        peerSite: s === "dc" ? "dr" : "dc",
+        stack,
+        region: region as string,
+        peerRegion: peerRegion as string,
+        network: {
+            vpcCidr: formatCidr(vpc as Cidr),
+            peerVpcCidr: formatCidr(peerVpc as Cidr),
+            availabilityZones: azCount,
+            natGateways: nat as NatStrategy,
+            subnets: planSubnets(vpc as Cidr, azCount),
+        },
+        cluster: {
+            name: `${PROJECT}-${s}`,
+            kubernetesVersion: k8s as KubernetesVersion,
+            nodeInstanceType: instanceType,
+            nodeMinSize: minSize as number,
+            nodeDesiredSize: desiredSize as number,
+            nodeMaxSize: maxSize as number,
+            nodeDiskGi: diskGi as number,
+            endpointPublicAccessCidrs: endpointCidrs as string[],
+            adminRoleArn: adminRoleArn as string,
+        },
+        dns: {
+            domain: domain as string,
+            siteHostname: `${s}.${domain}`,
+            hostedZoneId: zone as string,
+            externalDns: externalDns as boolean,
+        },
+        tags: { project: PROJECT, site: s, stack, "managed-by": "pulumi" },
+    });
+}
+
+/** Why `name` is not a DNS hostname we can publish, or undefined when it is one. */
+export function hostnameProblem(name: string): string | undefined {
+    if (/^[a-z]+:\/\//i.test(name)) return "is a URL, not a hostname (drop the scheme and any path)";
+    if (name !== name.toLowerCase()) return "has upper-case letters; DNS names here are lower case";
+    if (name.endsWith(".")) return "ends with a dot; give the name without the trailing dot";
+    if (name.length > 253) return "is longer than 253 characters";
+    const labels = name.split(".");
+    if (labels.length < 2) return "is not a fully qualified hostname (expected something like blog.example.com)";
+    if (!labels.every((l) => LABEL_RE.test(l))) return "is not a hostname (labels are a-z, 0-9 and inner hyphens, 1 to 63 long)";
+    return undefined;
+}
+
+/** The known key nearest to a typo (edit distance at most 3), for "did you mean". */
+function closestKey(typo: string): string | undefined {
+    let best: string | undefined;
+    let bestDistance = 4;
+    for (const key of Object.keys(CONFIG_KEYS)) {
+        const d = editDistance(typo.toLowerCase(), key.toLowerCase());
+        if (d < bestDistance) {
+            best = key;
+            bestDistance = d;
+        }
+    }
+    return best;
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object") {
+        for (const v of Object.values(value)) deepFreeze(v);
+        Object.freeze(value);
+    }
+    return value;
+}
+
+/** Reads this stack's config through Pulumi and validates it; a problem stops the program before any resource. */
+export function loadConfig(): SiteConfig {
+    try {
+        return parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            throw new pulumi.RunError(`invalid stack config:\n${e.message}`);
+        }
+        throw e;
+    }
+}

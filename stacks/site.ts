@@ -1,0 +1,110 @@
+/**
+ * Builds one site (dc or dr) from the validated config. DC and DR run this same code; only config differs.
+ * Later layers (application tier, backups, restore, failover roles) plug in here.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsLoadBalancerController } from "../components/addons/awsLoadBalancerController";
+import { ClusterAutoscaler } from "../components/addons/clusterAutoscaler";
+import { ExternalDns } from "../components/addons/externalDns";
+import { Certificate } from "../components/certificate";
+import { Cluster } from "../components/cluster";
+import { Network } from "../components/network";
+import { SiteConfig } from "./config";
+
+export interface SiteOutputs {
+    site: string;
+    region: string;
+    clusterName: pulumi.Output<string>;
+    kubeconfig: pulumi.Output<string>;
+    vpcId: pulumi.Output<string>;
+    privateSubnetIds: pulumi.Output<string[]>;
+    publicSubnetIds: pulumi.Output<string[]>;
+    oidcProviderArn: pulumi.Output<string>;
+    certificateArn: pulumi.Output<string>;
+    siteHostname: string;
+    externalDnsEnabled: boolean;
+    externalDnsRoleArn: pulumi.Output<string>;
+}
+
+export function buildSite(config: SiteConfig): SiteOutputs {
+    const name = config.site;
+    // The one AWS provider of the stack: every AWS resource uses it, so nothing reaches the default region.
+    const awsProvider = new aws.Provider(`${name}-aws`, {
+        region: config.region as aws.Region,
+        defaultTags: { tags: { ...config.tags } },
+    });
+    const awsOnly = { providers: { aws: awsProvider } };
+    const tags = { ...config.tags };
+
+    const network = new Network(`${name}-network`, {
+        cidrBlock: config.network.vpcCidr,
+        availabilityZones: config.network.availabilityZones,
+        subnets: config.network.subnets,
+        natGateways: config.network.natGateways,
+        clusterName: config.cluster.name,
+        tags,
+    }, awsOnly);
+
+    const cluster = new Cluster(`${name}-cluster`, {
+        clusterName: config.cluster.name,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        publicSubnetIds: network.publicSubnetIds,
+        nodeInstanceType: config.cluster.nodeInstanceType,
+        nodeMinSize: config.cluster.nodeMinSize,
+        nodeDesiredSize: config.cluster.nodeDesiredSize,
+        nodeMaxSize: config.cluster.nodeMaxSize,
+        nodeDiskGi: config.cluster.nodeDiskGi,
+        endpointPublicAccessCidrs: config.cluster.endpointPublicAccessCidrs,
+        adminRoleArn: config.cluster.adminRoleArn,
+        tags,
+    }, awsOnly);
+
+    // Add-ons get both providers: AWS for their IAM roles, the cluster's for everything in Kubernetes.
+    const both = { providers: { aws: awsProvider, kubernetes: cluster.provider } };
+    const identityArgs = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer, tags };
+
+    new ClusterAutoscaler(`${name}-autoscaler`, {
+        clusterName: config.cluster.name,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        region: config.region,
+        ...identityArgs,
+    }, both);
+    new AwsLoadBalancerController(`${name}-lbc`, {
+        clusterName: config.cluster.name,
+        region: config.region,
+        vpcId: network.vpcId,
+        ...identityArgs,
+    }, both);
+    const externalDns = new ExternalDns(`${name}-external-dns`, {
+        enabled: config.dns.externalDns,
+        txtOwnerId: `${config.cluster.name}-${config.region}`,
+        hostedZoneId: config.dns.hostedZoneId,
+        domainFilter: config.dns.domain,
+        region: config.region,
+        ...identityArgs,
+    }, both);
+
+    const certificate = new Certificate(`${name}-certificate`, {
+        hostnames: [config.dns.domain, config.dns.siteHostname],
+        hostedZoneId: config.dns.hostedZoneId,
+        tags,
+    }, awsOnly);
+
+    return {
+        site: config.site,
+        region: config.region,
+        clusterName: cluster.clusterName,
+        kubeconfig: cluster.kubeconfig,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        publicSubnetIds: network.publicSubnetIds,
+        oidcProviderArn: cluster.oidcProviderArn,
+        certificateArn: certificate.certificateArn,
+        siteHostname: config.dns.siteHostname,
+        externalDnsEnabled: externalDns.enabled,
+        externalDnsRoleArn: externalDns.roleArn,
+    };
+}

@@ -1,0 +1,240 @@
+/**
+ * Shared Pulumi mocks for the unit tests and the offline plan. They record every resource (with its parent,
+ * provider and inputs) and every invoke, answer the outputs the program reads (remote components such as
+ * `eks:index:Cluster` and `awsx:ec2:Vpc` get theirs explicitly), and fail on an invoke nobody answered
+ * rather than hang.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig, RawConfig } from "../stacks/config";
+import { buildSite, SiteOutputs } from "../stacks/site";
+
+export const MOCK_ACCOUNT = "123456789012";
+
+/** Pulumi's wire marker for a secret value inside deserialized inputs. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret with `[secret]` (for printing and files); plain values pass through. */
+export function maskSecrets(v: unknown): unknown {
+    if (isSecretValue(v)) return "[secret]";
+    if (Array.isArray(v)) return v.map(maskSecrets);
+    if (v && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecrets(x)]));
+    }
+    return v;
+}
+
+/** Drops the secret wrappers, keeping the values: for assertions on what a secret contains. */
+export function unwrapSecrets(v: unknown): unknown {
+    if (isSecretValue(v)) return unwrapSecrets(v.value);
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent resource, undefined at the top level. */
+    parent?: string;
+    /** `urn::id` of the explicit provider of a custom resource. */
+    provider?: string;
+    /** Package -> provider reference, as given to a component (remote components use it). */
+    providers: Record<string, string>;
+    custom: boolean;
+    remote: boolean;
+    /** Inputs as the engine receives them; secrets stay wrapped (see `isSecretValue`). */
+    inputs: Record<string, any>;
+}
+
+export interface RecordedInvoke {
+    token: string;
+    inputs: Record<string, any>;
+}
+
+const PROVIDER_TYPES = /^pulumi:providers:/;
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    readonly invokes: RecordedInvoke[] = [];
+    /** Inputs by `type::name`, filled by `newResource` and joined with the monitor's view in `attach`. */
+    private readonly inputsByKey = new Map<string, Record<string, any>>();
+    private readonly providerRegions = new Map<string, string>();
+    /** Answers for invokes the program is allowed to make; anything else fails the run. */
+    constructor(private readonly invokeAnswers: Record<string, (inputs: any) => Record<string, any>> = {}) {}
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        this.invokes.push({ token: args.token, inputs: args.inputs });
+        const answer = this.invokeAnswers[args.token];
+        if (!answer) {
+            throw new Error(`unanswered invoke ${args.token}: add an answer in test/mocks.ts if the program really needs it`);
+        }
+        return answer(args.inputs);
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        const key = `${args.type}::${args.name}`;
+        if (this.inputsByKey.has(key)) {
+            throw new Error(`duplicate resource ${key}: child names must be \${name}-<role}`);
+        }
+        this.inputsByKey.set(key, args.inputs);
+        const id = `${args.name}-id`;
+        if (PROVIDER_TYPES.test(args.type) && args.inputs.region) {
+            this.providerRegions.set(args.name, String(unwrapSecrets(args.inputs.region)));
+        }
+        return { id, state: { ...args.inputs, ...this.outputsFor(args) } };
+    }
+
+    /** Region of the AWS provider a resource uses (from its provider reference). */
+    regionOf(providerRef: string | undefined): string | undefined {
+        if (!providerRef) return undefined;
+        const urn = providerRef.split("::").slice(0, -1).join("::");
+        return this.providerRegions.get(urn.split("::").pop() ?? "");
+    }
+
+    private outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+        const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+        const region = this.regionOf(args.provider) ?? "mock-region-1";
+        const name = inputs.name ?? args.name;
+        switch (args.type) {
+            case "awsx:ec2:Vpc": {
+                const specs: any[] = inputs.subnetSpecs ?? [];
+                const ids = (type: string) =>
+                    (specs.find((s) => s.type === type)?.cidrBlocks ?? []).map((_: string, i: number) => `subnet-${args.name}-${type.toLowerCase()}-${i}`);
+                return { vpcId: `vpc-${args.name}`, privateSubnetIds: ids("Private"), publicSubnetIds: ids("Public") };
+            }
+            case "eks:index:Cluster": {
+                const issuer = `oidc.eks.${this.regionOfProviders(args) ?? region}.amazonaws.com/id/MOCK${args.name.toUpperCase()}`;
+                return {
+                    kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name, cluster: { server: `https://${args.name}.eks.mock` } }] }),
+                    oidcIssuer: issuer,
+                    oidcProviderUrl: `https://${issuer}`,
+                    oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${issuer}`,
+                };
+            }
+            case "aws:acm/certificate:Certificate": {
+                const names: string[] = [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])];
+                return {
+                    arn: `arn:aws:acm:${region}:${MOCK_ACCOUNT}:certificate/${args.name}`,
+                    domainValidationOptions: names.map((domainName) => ({
+                        domainName,
+                        resourceRecordName: `_mock.${domainName}.`,
+                        resourceRecordType: "CNAME",
+                        resourceRecordValue: `_mock.acm-validations.aws.`,
+                    })),
+                };
+            }
+            case "aws:acm/certificateValidation:CertificateValidation":
+                return { certificateArn: inputs.certificateArn };
+            case "aws:route53/record:Record":
+                return { fqdn: String(inputs.name).replace(/\.$/, "") };
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                return { latestVersion: 1 };
+            case "aws:kms/key:Key":
+                return { keyId: `key-${args.name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/key-${args.name}` };
+            case "aws:iam/role:Role":
+                return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` };
+        }
+        if (args.type.startsWith("aws:")) {
+            const service = args.type.split(":")[1].split("/")[0];
+            return { arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${args.name}` };
+        }
+        if (args.type.startsWith("kubernetes:") && inputs.metadata) {
+            return { metadata: { ...inputs.metadata, name: inputs.metadata.name ?? args.name } };
+        }
+        return {};
+    }
+
+    private regionOfProviders(args: pulumi.runtime.MockResourceArgs): string | undefined {
+        const key = `${args.type}::${args.name}`;
+        return this.pendingProviders.get(key);
+    }
+    private readonly pendingProviders = new Map<string, string>();
+
+    /**
+     * Wraps the mock monitor so each registration is also recorded with what `newResource` does not see:
+     * its URN, parent and providers map.
+     */
+    attach(): void {
+        const monitor = pulumi.runtime.getMonitor() as any;
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+            const key = `${req.getType()}::${req.getName()}`;
+            const providers: Record<string, string> = {};
+            req.getProvidersMap().forEach((ref: string, pkg: string) => (providers[pkg] = ref));
+            const awsRef = providers["aws"];
+            if (awsRef) {
+                const region = this.regionOf(awsRef);
+                if (region) this.pendingProviders.set(key, region);
+            }
+            return register(req, (err: any, resp: any) => {
+                if (!err) {
+                    this.resources.push({
+                        urn: resp.getUrn(),
+                        type: req.getType(),
+                        name: req.getName(),
+                        parent: req.getParent() || undefined,
+                        provider: req.getProvider() || undefined,
+                        providers,
+                        custom: req.getCustom(),
+                        remote: req.getRemote(),
+                        inputs: this.inputsByKey.get(key) ?? {},
+                    });
+                }
+                callback(err, resp);
+            });
+        };
+    }
+
+    byType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    one(type: string, nameSuffix = ""): RecordedResource {
+        const found = this.resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        }
+        return found[0];
+    }
+}
+
+/** Waits until every registration and output of the run has settled. */
+async function settle(): Promise<void> {
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    await settings.waitForRPCs();
+}
+
+export interface MockRun {
+    mocks: RecordingMocks;
+    outputs: Record<string, unknown>;
+}
+
+/**
+ * Runs the real program (config loader + site) for `stack` with `config` under fresh mocks, and returns what
+ * it registered and its resolved outputs. A config error rejects with the loader's `RunError`.
+ */
+export async function runStack(stack: string, config: RawConfig): Promise<MockRun> {
+    const mocks = new RecordingMocks();
+    await pulumi.runtime.setMocks(mocks, "ghost-dcdr", stack, false);
+    mocks.attach();
+    pulumi.runtime.setAllConfig({ ...config } as Record<string, string>);
+    const site: SiteOutputs = buildSite(loadConfig());
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(site)) {
+        outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+    }
+    await settle();
+    return { mocks, outputs };
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
