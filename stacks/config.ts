@@ -78,8 +78,8 @@ export type RawConfig = Readonly<Record<string, string | undefined>>;
  */
 export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     const problems: string[] = [];
-    const fail = (key: string, value: unknown, what: string, fix: string): undefined => {
-        problems.push(`${key}: ${JSON.stringify(value)} ${what}. Fix: ${fix}`);
+    const fail = (key: string, value: string | undefined, what: string, fix: string): undefined => {
+        problems.push(`${key}: ${value === undefined ? "" : `${JSON.stringify(value)} `}${what}. Fix: ${fix}`);
         return undefined;
     };
     const setCmd = (key: string, example: string) => `pulumi config set ${key} ${example} -s ${stack}`;
@@ -101,7 +101,7 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         return v === undefined || v.trim() === "" ? undefined : v.trim();
     };
     const requireString = (key: ConfigKey, example: string): string | undefined =>
-        get(key) ?? fail(`${PROJECT}:${key}`, "", "is required but not set", setCmd(`${PROJECT}:${key}`, example));
+        get(key) ?? fail(`${PROJECT}:${key}`, undefined, "is required but not set", setCmd(`${PROJECT}:${key}`, example));
     const defaulted = (key: ConfigKey): string => {
         const spec: KeySpec = CONFIG_KEYS[key];
         const d = spec.default;
@@ -144,7 +144,7 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     const peerRegion = checkRegion(`${PROJECT}:peerRegion`, get("peerRegion"), site === "dr" ? "eu-west-1" : "eu-west-2");
     function checkRegion(key: string, value: string | undefined, example: string): string | undefined {
         if (value === undefined) {
-            return fail(key, "", "is required but not set", setCmd(key, example));
+            return fail(key, undefined, "is required but not set", setCmd(key, example));
         }
         if (!REGION_RE.test(value)) {
             return fail(key, value, "is not an AWS region name", setCmd(key, example));
@@ -193,8 +193,12 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     // Cluster.
     const k8s = defaulted("kubernetesVersion");
     if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(k8s)) {
-        fail(`${PROJECT}:kubernetesVersion`, k8s, `is not a version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`,
-            setCmd(`${PROJECT}:kubernetesVersion`, '"1.33"'));
+        // Unquoted in YAML, 1.30 is the number 1.3: say so rather than only "unsupported".
+        const yamlNumber = (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(`${k8s}0`)
+            ? ` (YAML read ${k8s}0 as the number ${k8s}: quote it, "${k8s}0")`
+            : "";
+        fail(`${PROJECT}:kubernetesVersion`, k8s, `is not a version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})${yamlNumber}`,
+            setCmd(`${PROJECT}:kubernetesVersion`, "1.33"));
     }
     const instanceType = defaulted("nodeInstanceType");
     if (!INSTANCE_TYPE_RE.test(instanceType)) {

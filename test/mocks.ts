@@ -221,8 +221,7 @@ export interface MockRun {
  * Runs the real program (config loader + site) for `stack` with `config` under fresh mocks, and returns what
  * it registered and its resolved outputs. A config error rejects with the loader's `RunError`.
  */
-export async function runStack(stack: string, config: RawConfig): Promise<MockRun> {
-    const mocks = new RecordingMocks();
+export async function runStack(stack: string, config: RawConfig, mocks = new RecordingMocks()): Promise<MockRun> {
     await pulumi.runtime.setMocks(mocks, "ghost-dcdr", stack, false);
     mocks.attach();
     pulumi.runtime.setAllConfig({ ...config } as Record<string, string>);

@@ -1,0 +1,193 @@
+// npm run drill: the DC -> DR data path, end to end, on 127.0.0.1.
+//
+// Two MariaDB servers (DC primary, DR standby), moto as S3 and a real Ghost on the primary. Creates
+// content through Ghost's Admin API, runs the backup scripts against DC in pod order, the restore
+// scripts into DR, boots a second Ghost on the DR data, and proves DR == DC: CHECKSUM TABLE
+// EXTENDED of every table, every post and the image served by DR Ghost, and equal Admin API exports.
+import * as fs from "fs";
+import * as path from "path";
+import { BACKUP_STEPS, backupIdOf, Bucket, logSteps, podEnv, RESTORE_STEPS, runSteps, Site } from "./lib/datapath";
+import { Ghost, GhostExport, makePng, OWNER } from "./lib/ghost";
+import { diffChecksums, MariaDb } from "./lib/mariadb";
+import { checkSetup, GHOST_VERSION, log, runMain, workDir } from "./lib/proc";
+import { Moto } from "./lib/s3";
+
+const DATABASE = "ghost";
+const BUCKET = "ghost-dcdr-drill";
+
+/** Posts that exercise utf8mb4 end to end: accents, CJK, RTL, emoji (4-byte), a long body. */
+const POSTS = [
+    { title: "Crème brûlée at the café: naïve façade", html: "<p>Ünïcödé everywhere: Ærøskøbing, Łódź, São Paulo.</p>" },
+    { title: "Emoji round trip 🚀🔥🐙 works", html: "<p>4-byte characters: 🚀 🔥 🐙 👩🏽‍💻 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.</p>" },
+    { title: "多言語 テスト 한국어 עברית العربية", html: "<p>日本語の段落。한국어 문단. שלום עולם. مرحبا بالعالم.</p>" },
+    { title: "A long post for the dump", html: Array.from({ length: 200 }, (_, i) => `<p>Paragraph ${i}: the quick brown fox — “quotes” & ‘apostrophes’ 🦊.</p>`).join("") },
+];
+
+async function main(): Promise<boolean> {
+    checkSetup(true);
+    const root = workDir("drill");
+    const logFile = path.join(root, "scripts.log");
+    log(`working in ${root}; script output in ${logFile}`);
+
+    const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
+    moto.createBucket(BUCKET);
+    const s3: Bucket = { moto, bucket: BUCKET, prefix: "ghost/dc/" };
+    const dc: Site = { db: dcDb, database: DATABASE, contentDir: path.join(root, "dc-content"), workDir: path.join(root, "dc-pod") };
+    const dr: Site = { db: drDb, database: DATABASE, contentDir: path.join(root, "dr-content"), workDir: path.join(root, "dr-pod") };
+    dcDb.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+
+    log(`starting Ghost ${GHOST_VERSION} on DC (first boot migrates an empty database)`);
+    const dcGhost = await Ghost.start("dc", dcDb, DATABASE, dc.contentDir, root);
+
+    // 1. Content through the Admin API.
+    await dcGhost.setupOwner();
+    const png = makePng();
+    const imageUrl = await dcGhost.uploadImage("drill-ünïcode.png", png);
+    const posts: { title: string; url: string }[] = [];
+    for (const [i, p] of POSTS.entries()) {
+        const res = await dcGhost.api<{ posts: { title: string; url: string }[] }>("POST", "posts/?source=html", {
+            posts: [{ title: p.title, html: p.html, status: "published", tags: [{ name: "Drill ✅" }, { name: `Ünïcode ${i % 2}` }], feature_image: i === 0 ? imageUrl : null }],
+        });
+        posts.push(res.posts[0]);
+    }
+    await dcGhost.api("POST", "members/", { members: [{ email: "zoe@example.com", name: "Zoë 🐙 Reader", note: "Ünïcode member" }] });
+    log(`created ${posts.length} posts, 2 tags, 1 member, 1 image (${imageUrl})`);
+
+    // 2. Backup, in pod order, while DC Ghost is live.
+    const before = dcDb.checksums(DATABASE);
+    const backupEnv = podEnv(dc, s3, {
+        GHOST_VERSION,
+        GHOST_EXPORT_ENABLED: "true",
+        GHOST_ADMIN_URL: dcGhost.url,
+        GHOST_ADMIN_USER: OWNER.email,
+        GHOST_ADMIN_PASSWORD_FILE: writeSecret(root, "ghost-admin-password", OWNER.password),
+    });
+    const backup = await runSteps(BACKUP_STEPS, backupEnv, logFile);
+    logSteps(backup);
+    if (!backup.ok) {
+        throw new Error(`backup failed: ${backup.error}`);
+    }
+    const after = dcDb.checksums(DATABASE);
+    const moved = diffChecksums(before, after);
+    const backupId = backupIdOf(dc);
+    const setKeys = moto.keys(BUCKET, `${s3.prefix}${backupId}/`);
+    const manifest = JSON.parse(moto.getText(BUCKET, `${s3.prefix}${backupId}/manifest.json`)) as { artifacts: { name: string; bytes: number }[]; database: { tableCount: number; ghostMigrationVersion: string } };
+    log(`backup ${backupId} in ${backup.seconds.toFixed(1)}s: ${setKeys.map((k) => path.basename(k)).join(", ")}; migration ${manifest.database.ghostMigrationVersion}`);
+
+    // 3. Restore into DR, in pod order.
+    const restoreEnv = podEnv(dr, s3, { RESTORE_MARKER_FILE: path.join(dr.contentDir, ".dcdr-restored") });
+    fs.mkdirSync(dr.contentDir, { recursive: true });
+    const restore = await runSteps(RESTORE_STEPS, restoreEnv, logFile);
+    logSteps(restore);
+    if (!restore.ok) {
+        throw new Error(`restore failed: ${restore.error}`);
+    }
+
+    // 5a. Tables, before DR Ghost boots and writes its own sessions.
+    const problems: string[] = [];
+    const dcSums = after;
+    const drSums = drDb.checksums(DATABASE);
+    if (moved.length > 0) {
+        problems.push(`DC changed while the backup ran, so checksums cannot be compared: ${moved.join("; ")}`);
+    }
+    for (const d of diffChecksums(dcSums, drSums)) {
+        problems.push(`CHECKSUM TABLE differs: ${d}`);
+    }
+    const dcRows = dcDb.rowCounts(DATABASE);
+    const drRows = drDb.rowCounts(DATABASE);
+    let rowsLost = 0;
+    for (const [t, n] of dcRows) {
+        rowsLost += Math.max(0, n - (drRows.get(t) ?? 0));
+    }
+
+    // A second run of the same set is a no-op (warm-standby cron), and is still intact.
+    const again = await runSteps(RESTORE_STEPS, restoreEnv, logFile);
+    if (!again.ok || !again.steps.some((s) => s.output.includes("already restored"))) {
+        problems.push(`restoring the same set again did not skip cleanly: ${again.error || "no skip message"}`);
+    }
+    if (diffChecksums(drSums, drDb.checksums(DATABASE)).length > 0) {
+        problems.push("restoring the same set again changed DR");
+    }
+
+    // 4. DR Ghost on the restored database and content.
+    log("starting Ghost on DR (restored database and content)");
+    const drGhost = await Ghost.start("dr", drDb, DATABASE, dr.contentDir, root);
+    await drGhost.login();
+
+    // 5b. Every post and the image, served by DR Ghost.
+    for (const post of posts) {
+        const url = swapOrigin(post.url, drGhost.url);
+        const res = await fetch(url);
+        const html = await res.text();
+        if (!res.ok || !html.includes(post.title)) {
+            problems.push(`DR serves ${url} with HTTP ${res.status}${res.ok ? " but without its title" : ""}`);
+        }
+    }
+    const drImageUrl = swapOrigin(imageUrl, drGhost.url);
+    const imageRes = await fetch(drImageUrl);
+    const image = Buffer.from(await imageRes.arrayBuffer());
+    if (!imageRes.ok || !image.equals(png)) {
+        problems.push(`DR serves the image ${drImageUrl} with HTTP ${imageRes.status}${imageRes.ok ? " but different bytes" : ""}`);
+    }
+
+    // 5c. Admin API exports: the one taken into the set by the backup vs DR's now.
+    const dcExport = JSON.parse(moto.getText(BUCKET, `${s3.prefix}${backupId}/ghost-export.json`)) as GhostExport;
+    const drExport = await drGhost.export();
+    const exportDiffs = compareExports(dcExport, drExport);
+    problems.push(...exportDiffs.map((d) => `Admin API export differs: ${d}`));
+
+    const totalRows = [...dcRows.values()].reduce((a, b) => a + b, 0);
+    const bytes = manifest.artifacts.reduce((a, b) => a + b.bytes, 0);
+    const summary = [
+        "",
+        "drill summary",
+        `  backup set      s3://${BUCKET}/${s3.prefix}${backupId}/ (${manifest.artifacts.map((a) => `${a.name} ${a.bytes} B`).join(", ")})`,
+        `  posts           ${posts.length} created, ${posts.length} served by DR`,
+        `  tables          ${dcSums.size} on DC, ${drSums.size} on DR, ${diffChecksums(dcSums, drSums).length} with different CHECKSUM TABLE EXTENDED`,
+        `  rows            ${totalRows} on DC, rows lost ${rowsLost}`,
+        `  bytes           ${bytes} in the set`,
+        `  backup          ${backup.seconds.toFixed(1)}s (${backup.steps.map((s) => s.seconds.toFixed(1)).join(" + ")})`,
+        `  restore         ${restore.seconds.toFixed(1)}s (${restore.steps.map((s) => s.seconds.toFixed(1)).join(" + ")})`,
+        `  export compare  ignoring ${EXPORT_VOLATILE.join(", ")}`,
+        `  result          ${problems.length === 0 ? "PASS: DR equals DC" : `FAIL (${problems.length} problems)`}`,
+        ...problems.map((p) => `    - ${p}`),
+        "",
+    ];
+    process.stdout.write(summary.join("\n"));
+    return problems.length === 0;
+}
+
+function writeSecret(dir: string, name: string, value: string): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
+    return file;
+}
+
+function swapOrigin(url: string, origin: string): string {
+    const u = new URL(url);
+    return `${origin}${u.pathname}${u.search}`;
+}
+
+/** Fields that legitimately differ between two exports of the same data. */
+const EXPORT_VOLATILE = ["db[0].meta.exported_on"];
+
+function compareExports(a: GhostExport, b: GhostExport): string[] {
+    const diffs: string[] = [];
+    const da = a.db[0].data;
+    const dbb = b.db[0].data;
+    for (const table of new Set([...Object.keys(da), ...Object.keys(dbb)])) {
+        const ra = JSON.stringify(da[table] ?? null);
+        const rb = JSON.stringify(dbb[table] ?? null);
+        if (ra !== rb) {
+            diffs.push(`${table} (${(da[table] ?? []).length} rows on DC, ${(dbb[table] ?? []).length} on DR)`);
+        }
+    }
+    const ma = { ...a.db[0].meta, exported_on: 0 };
+    const mb = { ...b.db[0].meta, exported_on: 0 };
+    if (JSON.stringify(ma) !== JSON.stringify(mb)) {
+        diffs.push(`meta ${JSON.stringify(ma)} vs ${JSON.stringify(mb)}`);
+    }
+    return diffs;
+}
+
+runMain(main);

@@ -1,0 +1,195 @@
+// Process plumbing for the drills: every child is tracked by PID and stopped on exit, failure or
+// signal, so a failed drill leaves no server running behind it.
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+
+export const REPO_DIR = path.resolve(__dirname, "..", "..");
+export const SCRIPTS_DIR = path.join(REPO_DIR, "scripts", "datapath");
+export const CACHE_DIR = process.env.GHOST_DCDR_CACHE ?? path.join(process.env.HOME ?? "/root", ".cache", "ghost-dcdr");
+
+/** Debian's aws CLI v2 lives in /usr/bin; a pyenv CLI v1 may come first on PATH. */
+export const DRILL_PATH = ["/usr/bin", "/usr/sbin", "/bin", "/sbin", process.env.PATH ?? ""].join(":");
+
+const children = new Map<number, { name: string; child: ChildProcess }>();
+
+export function log(message: string): void {
+    process.stdout.write(`${new Date().toISOString().slice(11, 19)} drill: ${message}\n`);
+}
+
+/** Starts a long-running server; its output goes to logFile. */
+export function startDaemon(name: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string }): ChildProcess {
+    const out = fs.openSync(opts.logFile, "a");
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["ignore", out, out], detached: true });
+    fs.closeSync(out);
+    if (child.pid === undefined) {
+        throw new Error(`could not start ${name} (${cmd})`);
+    }
+    children.set(child.pid, { name, child });
+    child.on("exit", () => children.delete(child.pid as number));
+    return child;
+}
+
+/** Stops one daemon by PID (its process group), SIGTERM then SIGKILL. */
+export async function stopDaemon(child: ChildProcess, timeoutMs = 15000): Promise<void> {
+    const pid = child.pid;
+    if (pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+        return;
+    }
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    signalGroup(pid, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+    try {
+        process.kill(-pid, signal);
+    } catch {
+        // Already gone.
+    }
+}
+
+export async function stopAll(): Promise<void> {
+    const running = [...children.values()].reverse();
+    for (const { name, child } of running) {
+        log(`stopping ${name} (pid ${child.pid})`);
+        await stopDaemon(child);
+    }
+}
+
+/** Runs main, always stops what it started, and maps the result to the exit code. */
+export function runMain(main: () => Promise<boolean>): void {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        log(`${signal}: stopping everything`);
+        void stopAll().finally(() => process.exit(130));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    main()
+        .then(async (ok) => {
+            await stopAll();
+            process.exitCode = ok ? 0 : 1;
+        })
+        .catch(async (err: unknown) => {
+            process.stdout.write(`drill: FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+            await stopAll();
+            process.exitCode = 1;
+        });
+}
+
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            const port = typeof address === "object" && address !== null ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export async function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        try {
+            if (await probe()) {
+                return;
+            }
+        } catch {
+            // Not ready yet.
+        }
+        await sleep(250);
+    }
+    throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+export interface ScriptResult {
+    code: number;
+    output: string;
+    seconds: number;
+    /** The last "ERROR:" line, the one a person would read. */
+    error: string;
+}
+
+/** Runs one data-path script exactly as a pod would: the file itself, configured by env only. */
+export async function runScript(script: string, env: NodeJS.ProcessEnv, opts: { onStart?: (child: ChildProcess) => void; logFile?: string } = {}): Promise<ScriptResult> {
+    const started = Date.now();
+    const child = spawn("bash", [path.join(SCRIPTS_DIR, script)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    if (child.pid !== undefined) {
+        children.set(child.pid, { name: script, child });
+    }
+    let output = "";
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    opts.onStart?.(child);
+    const code = await new Promise<number>((resolve) => child.on("close", (c, signal) => resolve(c ?? (signal ? 128 : 1))));
+    if (child.pid !== undefined) {
+        children.delete(child.pid);
+    }
+    if (opts.logFile) {
+        fs.appendFileSync(opts.logFile, `\n### ${script} (exit ${code})\n${output}`);
+    }
+    const errors = output.split("\n").filter((l) => l.includes(": ERROR: "));
+    return { code, output, seconds: (Date.now() - started) / 1000, error: errors[errors.length - 1] ?? "" };
+}
+
+/** Kills a running script and all its children (a pod being OOM-killed looks like this). */
+export function killGroup(child: ChildProcess): void {
+    if (child.pid !== undefined) {
+        signalGroup(child.pid, "SIGKILL");
+    }
+}
+
+export function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
+    return execFileSync(cmd, args, { env: env ?? { ...process.env, PATH: DRILL_PATH }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** Fails with the fix when `drill/setup.sh` has not prepared this machine. */
+export function checkSetup(needGhost: boolean): void {
+    const missing: string[] = [];
+    for (const bin of ["/usr/sbin/mariadbd", "/usr/bin/mariadb", "/usr/bin/mariadb-dump", "/usr/bin/zstd", "/usr/bin/aws"]) {
+        if (!fs.existsSync(bin)) {
+            missing.push(bin);
+        }
+    }
+    if (!motoServer()) {
+        missing.push("moto_server");
+    }
+    if (needGhost && !fs.existsSync(path.join(ghostDir(), ".installed"))) {
+        missing.push(ghostDir());
+    }
+    if (missing.length > 0) {
+        throw new Error(`missing ${missing.join(", ")}. Run: bash drill/setup.sh`);
+    }
+}
+
+export function motoServer(): string | undefined {
+    const candidates = ["/root/.pyenv/shims/moto_server", ...(process.env.PATH ?? "").split(":").map((d) => path.join(d, "moto_server"))];
+    return candidates.find((c) => fs.existsSync(c));
+}
+
+export const GHOST_VERSION = process.env.GHOST_VERSION ?? "6.65.0";
+export function ghostDir(): string {
+    return path.join(CACHE_DIR, `ghost-${GHOST_VERSION}`);
+}
+
+/** A clean working directory under the git-ignored .drill/. */
+export function workDir(name: string): string {
+    const dir = path.join(REPO_DIR, ".drill", name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+}

@@ -1,0 +1,71 @@
+// moto_server as the S3 stand-in, and a few direct S3 reads the checks need.
+import { ChildProcess } from "child_process";
+import * as path from "path";
+import { DRILL_PATH, freePort, motoServer, sh, startDaemon, stopDaemon, waitFor } from "./proc";
+
+/** Fake credentials for moto; they exist only in the drill's environment. */
+export const FAKE_AWS_ENV: NodeJS.ProcessEnv = {
+    AWS_ACCESS_KEY_ID: "drill",
+    AWS_SECRET_ACCESS_KEY: "drill",
+    AWS_REGION: "us-east-1",
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_PAGER: "",
+    AWS_EC2_METADATA_DISABLED: "true",
+    // Fail fast when the fault drills make S3 unreachable.
+    AWS_RETRY_MODE: "standard",
+    AWS_MAX_ATTEMPTS: "2",
+};
+
+export class Moto {
+    private constructor(
+        private readonly child: ChildProcess,
+        readonly port: number,
+    ) {}
+
+    static async start(dir: string): Promise<Moto> {
+        const bin = motoServer();
+        if (!bin) {
+            throw new Error("moto_server not found. Run: bash drill/setup.sh");
+        }
+        const port = await freePort();
+        const child = startDaemon("moto_server", bin, ["-H", "127.0.0.1", "-p", String(port)], { logFile: path.join(dir, "moto.log") });
+        const moto = new Moto(child, port);
+        await waitFor(`moto_server on port ${port}`, 30000, async () => (await fetch(`${moto.url}/moto-api/`)).ok);
+        return moto;
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    aws(args: string[]): string {
+        return sh("aws", ["--endpoint-url", this.url, "--output", "text", ...args], { ...process.env, ...FAKE_AWS_ENV, PATH: DRILL_PATH });
+    }
+
+    createBucket(bucket: string): void {
+        this.aws(["s3api", "create-bucket", "--bucket", bucket]);
+        this.aws(["s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled"]);
+    }
+
+    /** Every key under prefix, sorted. */
+    keys(bucket: string, prefix = ""): string[] {
+        const out = this.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix, "--query", "Contents[].Key"]).trim();
+        return out === "" || out === "None" ? [] : out.split(/\s+/).sort();
+    }
+
+    getText(bucket: string, key: string): string {
+        return this.aws(["s3", "cp", `s3://${bucket}/${key}`, "-"]);
+    }
+
+    putFile(bucket: string, key: string, file: string): void {
+        this.aws(["s3", "cp", "--only-show-errors", file, `s3://${bucket}/${key}`]);
+    }
+
+    deleteKey(bucket: string, key: string): void {
+        this.aws(["s3", "rm", "--only-show-errors", `s3://${bucket}/${key}`]);
+    }
+
+    async stop(): Promise<void> {
+        await stopDaemon(this.child);
+    }
+}
