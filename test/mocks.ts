@@ -215,6 +215,8 @@ async function settle(): Promise<void> {
 export interface MockRun {
     mocks: RecordingMocks;
     outputs: Record<string, unknown>;
+    /** Names of the stack outputs that are secrets. */
+    secretOutputs: string[];
 }
 
 /**
@@ -227,11 +229,17 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
     pulumi.runtime.setAllConfig({ ...config } as Record<string, string>);
     const site: SiteOutputs = buildSite(loadConfig());
     const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(site)) {
-        outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+        if (pulumi.Output.isInstance(value)) {
+            outputs[key] = await promiseOf(value);
+            if (await pulumi.isSecret(value)) secretOutputs.push(key);
+        } else {
+            outputs[key] = value;
+        }
     }
     await settle();
-    return { mocks, outputs };
+    return { mocks, outputs, secretOutputs };
 }
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
