@@ -2,7 +2,8 @@ import { loadConfig } from "./stacks/config";
 import { buildSite } from "./stacks/site";
 
 // Config is validated in full before any resource is registered.
-const site = buildSite(loadConfig());
+const { config, secrets } = loadConfig();
+const site = buildSite(config, secrets);
 
 export const siteName = site.site;
 export const region = site.region;
@@ -16,3 +17,11 @@ export const certificateArn = site.certificateArn;
 export const siteHostname = site.siteHostname;
 export const externalDnsEnabled = site.externalDnsEnabled;
 export const externalDnsRoleArn = site.externalDnsRoleArn;
+export const active = site.active;
+export const ghostUrl = site.ghostUrl;
+export const ghostAdminUrl = site.ghostAdminUrl;
+export const ghostSiteUrl = site.ghostSiteUrl;
+export const databaseHost = site.databaseHost;
+// Secrets: `pulumi stack output --show-secrets databasePassword -s <stack>` prints them; nothing else does.
+export const databasePassword = site.databasePassword;
+export const databaseRootPassword = site.databaseRootPassword;

@@ -51,8 +51,57 @@ export interface SiteConfig {
         readonly hostedZoneId: string;
         readonly externalDns: boolean;
     };
+    readonly app: AppConfig;
     /** Tags for every AWS resource of the site. */
     readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface SmtpConfig {
+    readonly host: string;
+    readonly port: number;
+    /** Empty when the server takes unauthenticated mail. */
+    readonly user: string;
+    readonly from: string;
+}
+
+export interface AppConfig {
+    /** Namespace of MariaDB, Ghost and the backup and restore jobs. */
+    readonly namespace: string;
+    readonly ghost: {
+        readonly version: string;
+        readonly cpu: string;
+        readonly memoryMi: number;
+        readonly storageGi: number;
+        readonly staffDeviceVerification: boolean;
+        readonly smtp?: SmtpConfig;
+    };
+    readonly mariadb: {
+        readonly version: string;
+        readonly cpu: string;
+        readonly memoryMi: number;
+        readonly storageGi: number;
+        /** Half the memory limit: the rest is for connections, sort buffers and the OS page cache of binlogs. */
+        readonly innodbBufferPoolMi: number;
+    };
+    readonly protectData: boolean;
+}
+
+/** Secret config, kept as secret Outputs; never part of the plain, frozen config. */
+export interface SiteSecrets {
+    readonly smtpPassword?: pulumi.Output<string>;
+}
+
+/** MariaDB majors the backup format and Ghost are proven with (the drill runs Debian's 10.11). */
+export const SUPPORTED_MARIADB_SERIES = ["10.11", "11.4", "11.8"] as const;
+
+const MEMORY_GIB_PER_VCPU: Readonly<Record<string, number>> = { c: 2, m: 4, r: 8 };
+const VCPUS_BY_SIZE: Readonly<Record<string, number>> = { large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32 };
+
+/** Memory of common c/m/r instance types in MiB, or undefined for a type we do not know. */
+export function instanceMemoryMi(instanceType: string): number | undefined {
+    const m = /^([cmr])\d+[a-z]*\.(\w+)$/.exec(instanceType);
+    if (!m || !(m[2] in VCPUS_BY_SIZE)) return undefined;
+    return VCPUS_BY_SIZE[m[2]] * MEMORY_GIB_PER_VCPU[m[1]] * 1024;
 }
 
 /** All problems found in one pass, so a user fixes them in one go. */
@@ -105,7 +154,7 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     const defaulted = (key: ConfigKey): string => {
         const spec: KeySpec = CONFIG_KEYS[key];
         const d = spec.default;
-        return get(key) ?? (Array.isArray(d) ? JSON.stringify(d) : String(d));
+        return get(key) ?? (d === undefined ? "" : Array.isArray(d) ? JSON.stringify(d) : String(d));
     };
     const integer = (key: ConfigKey, min: number, example: string): number | undefined => {
         const text = defaulted(key);
@@ -252,6 +301,70 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     }
     const externalDns = boolean("externalDns");
 
+    // Application tier.
+    const ghostVersion = defaulted("ghostVersion");
+    if (!/^6\.\d+\.\d+$/.test(ghostVersion)) {
+        fail(`${PROJECT}:ghostVersion`, ghostVersion, "is not a pinned Ghost 6 release (6.x.y; no latest, no ranges)",
+            setCmd(`${PROJECT}:ghostVersion`, String(CONFIG_KEYS.ghostVersion.default)));
+    }
+    const mariadbVersion = defaulted("mariadbVersion");
+    const series = /^(\d+\.\d+)\.\d+$/.exec(mariadbVersion)?.[1];
+    if (!series || !(SUPPORTED_MARIADB_SERIES as readonly string[]).includes(series)) {
+        fail(`${PROJECT}:mariadbVersion`, mariadbVersion,
+            `is not a pinned MariaDB release of a supported series (${SUPPORTED_MARIADB_SERIES.join(", ")}; x.y.z)`,
+            setCmd(`${PROJECT}:mariadbVersion`, String(CONFIG_KEYS.mariadbVersion.default)));
+    }
+    const cpu = (key: ConfigKey): string => {
+        const text = defaulted(key);
+        if (!/^(\d+m|\d+(\.\d+)?)$/.test(text) || Number.parseFloat(text) === 0) {
+            fail(`${PROJECT}:${key}`, text, "is not a CPU quantity (e.g. 500m or 1)", setCmd(`${PROJECT}:${key}`, "500m"));
+        }
+        return text;
+    };
+    const ghostCpu = cpu("ghostCpu");
+    const mariadbCpu = cpu("mariadbCpu");
+    const ghostMemoryMi = integer("ghostMemoryMi", 512, "1024");
+    const mariadbMemoryMi = integer("mariadbMemoryMi", 512, "2048");
+    const ghostStorageGi = integer("ghostStorageGi", 1, "10");
+    const mariadbStorageGi = integer("mariadbStorageGi", 1, "20");
+    const nodeMemoryMi = instanceMemoryMi(instanceType);
+    if (nodeMemoryMi !== undefined && ghostMemoryMi !== undefined && mariadbMemoryMi !== undefined) {
+        // Leave a quarter of the node to the kubelet, system pods and the add-ons.
+        const budget = Math.floor(nodeMemoryMi * 0.75);
+        if (ghostMemoryMi > budget || mariadbMemoryMi > budget) {
+            fail(`${PROJECT}:ghostMemoryMi/mariadbMemoryMi`, `${ghostMemoryMi}/${mariadbMemoryMi}`,
+                `does not fit a ${instanceType} node (${nodeMemoryMi} MiB; at most ${budget} MiB per pod)`,
+                "lower the memory or choose a larger nodeInstanceType");
+        }
+    }
+    const staffDeviceVerification = boolean("staffDeviceVerification");
+    const smtpHost = defaulted("smtpHost");
+    const smtpPort = integer("smtpPort", 1, "587");
+    const smtpUser = defaulted("smtpUser");
+    const smtpFrom = defaulted("smtpFrom");
+    const hasSmtpPassword = raw[`${PROJECT}:smtpPassword`] !== undefined;
+    if (smtpHost !== "") {
+        const why = hostnameProblem(smtpHost);
+        if (why) fail(`${PROJECT}:smtpHost`, smtpHost, why, setCmd(`${PROJECT}:smtpHost`, "email-smtp.eu-west-1.amazonaws.com"));
+    }
+    if (smtpPort !== undefined && smtpPort > 65535) {
+        fail(`${PROJECT}:smtpPort`, String(smtpPort), "is not a TCP port", setCmd(`${PROJECT}:smtpPort`, "587"));
+    }
+    if (smtpFrom !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(smtpFrom)) {
+        fail(`${PROJECT}:smtpFrom`, smtpFrom, "is not an email address", setCmd(`${PROJECT}:smtpFrom`, "blog@example.com"));
+    }
+    if ((smtpUser !== "") !== hasSmtpPassword) {
+        fail(`${PROJECT}:${smtpUser !== "" ? "smtpPassword" : "smtpUser"}`, undefined,
+            "is missing: SMTP authentication needs both smtpUser and smtpPassword",
+            smtpUser !== "" ? `pulumi config set --secret ${PROJECT}:smtpPassword -s ${stack}` : setCmd(`${PROJECT}:smtpUser`, "<user>"));
+    }
+    if (staffDeviceVerification === true && smtpHost === "") {
+        fail(`${PROJECT}:staffDeviceVerification`, "true",
+            "needs mail: Ghost emails a login code and staff could not log in without it",
+            `set ${PROJECT}:smtpHost, or ${setCmd(`${PROJECT}:staffDeviceVerification`, "false")}`);
+    }
+    const protectData = boolean("protectData");
+
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -287,6 +400,25 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             siteHostname: `${s}.${domain}`,
             hostedZoneId: zone as string,
             externalDns: externalDns as boolean,
+        },
+        app: {
+            namespace: "ghost",
+            ghost: {
+                version: ghostVersion,
+                cpu: ghostCpu,
+                memoryMi: ghostMemoryMi as number,
+                storageGi: ghostStorageGi as number,
+                staffDeviceVerification: staffDeviceVerification as boolean,
+                smtp: smtpHost === "" ? undefined : { host: smtpHost, port: smtpPort as number, user: smtpUser, from: smtpFrom },
+            },
+            mariadb: {
+                version: mariadbVersion,
+                cpu: mariadbCpu,
+                memoryMi: mariadbMemoryMi as number,
+                storageGi: mariadbStorageGi as number,
+                innodbBufferPoolMi: Math.floor((mariadbMemoryMi as number) / 2),
+            },
+            protectData: protectData as boolean,
         },
         tags: { project: PROJECT, site: s, stack, "managed-by": "pulumi" },
     });
@@ -341,9 +473,11 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Reads this stack's config through Pulumi and validates it; a problem stops the program before any resource. */
-export function loadConfig(): SiteConfig {
+export function loadConfig(): { config: SiteConfig; secrets: SiteSecrets } {
     try {
-        return parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+        const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+        const project = new pulumi.Config(PROJECT);
+        return { config, secrets: { smtpPassword: project.getSecret("smtpPassword") } };
     } catch (e) {
         if (e instanceof ConfigError) {
             throw new pulumi.RunError(`invalid stack config:\n${e.message}`);

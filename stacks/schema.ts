@@ -8,8 +8,10 @@ export type KeyType = "string" | "integer" | "boolean" | "array";
 export interface KeySpec {
     readonly type: KeyType;
     readonly description: string;
-    /** Absent means the key is required. */
+    /** Absent means the key is required, unless `optional`. */
     readonly default?: string | number | boolean | readonly string[];
+    /** No default and not required (secrets, which cannot have a default). */
+    readonly optional?: boolean;
     /** Read with `getSecret` so the value stays an `Output` secret end to end. */
     readonly secret?: boolean;
 }
@@ -95,6 +97,82 @@ export const CONFIG_KEYS = {
     adminRoleArn: {
         type: "string",
         description: "IAM role ARN granted cluster admin through an EKS access entry.",
+    },
+    ghostVersion: {
+        type: "string",
+        description: "Official ghost image tag (Ghost 6.x.y), pinned.",
+        default: "6.65.0",
+    },
+    ghostCpu: {
+        type: "string",
+        description: "CPU request of the Ghost pod (Kubernetes quantity, e.g. 500m). No CPU limit: Ghost bursts on renders.",
+        default: "500m",
+    },
+    ghostMemoryMi: {
+        type: "integer",
+        description: "Memory request and limit of the Ghost pod in MiB.",
+        default: 1024,
+    },
+    ghostStorageGi: {
+        type: "integer",
+        description: "Size in GiB of Ghost's content volume (images, files, media, themes).",
+        default: 10,
+    },
+    staffDeviceVerification: {
+        type: "boolean",
+        description: "Ghost emails staff a login code from a new device; needs smtpHost. Off: password-only staff login.",
+        default: false,
+    },
+    smtpHost: {
+        type: "string",
+        description: "SMTP server for Ghost's mail (login codes, invitations, newsletters). Empty: no mail.",
+        default: "",
+    },
+    smtpPort: {
+        type: "integer",
+        description: "SMTP port: 587 (STARTTLS) or 465 (TLS).",
+        default: 587,
+    },
+    smtpUser: {
+        type: "string",
+        description: "SMTP user name; set together with smtpPassword.",
+        default: "",
+    },
+    smtpPassword: {
+        type: "string",
+        description: "SMTP password; set with `pulumi config set --secret`.",
+        secret: true,
+        optional: true,
+    },
+    smtpFrom: {
+        type: "string",
+        description: "Sender address of Ghost's mail, e.g. blog@example.com. Empty: Ghost's default (noreply@<domain>).",
+        default: "",
+    },
+    mariadbVersion: {
+        type: "string",
+        description: "Official mariadb image tag, pinned (the version the backup drill proves).",
+        default: "10.11.19",
+    },
+    mariadbCpu: {
+        type: "string",
+        description: "CPU request of the MariaDB pod (Kubernetes quantity).",
+        default: "500m",
+    },
+    mariadbMemoryMi: {
+        type: "integer",
+        description: "Memory request and limit of MariaDB in MiB; the InnoDB buffer pool gets half.",
+        default: 2048,
+    },
+    mariadbStorageGi: {
+        type: "integer",
+        description: "Size in GiB of MariaDB's data volume (encrypted gp3).",
+        default: 20,
+    },
+    protectData: {
+        type: "boolean",
+        description: "Protect the database and content volume from `pulumi destroy` (set false, `pulumi up`, then destroy).",
+        default: true,
     },
 } as const satisfies Record<string, KeySpec>;
 

@@ -9,8 +9,13 @@ import { ClusterAutoscaler } from "../components/addons/clusterAutoscaler";
 import { ExternalDns } from "../components/addons/externalDns";
 import { Certificate } from "../components/certificate";
 import { Cluster } from "../components/cluster";
+import { Ghost } from "../components/ghost";
+import { MariaDb } from "../components/mariadb";
 import { Network } from "../components/network";
-import { SiteConfig } from "./config";
+import { Storage } from "../components/storage";
+import * as k8s from "@pulumi/kubernetes";
+import { SiteConfig, SiteSecrets } from "./config";
+import { siteRole } from "./roles";
 
 export interface SiteOutputs {
     site: string;
@@ -25,9 +30,17 @@ export interface SiteOutputs {
     siteHostname: string;
     externalDnsEnabled: boolean;
     externalDnsRoleArn: pulumi.Output<string>;
+    active: boolean;
+    ghostUrl: pulumi.Output<string>;
+    ghostAdminUrl: pulumi.Output<string>;
+    ghostSiteUrl: pulumi.Output<string>;
+    databaseHost: pulumi.Output<string>;
+    databasePassword: pulumi.Output<string>;
+    databaseRootPassword: pulumi.Output<string>;
 }
 
-export function buildSite(config: SiteConfig): SiteOutputs {
+export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOutputs {
+    const role = siteRole(config.site);
     const name = config.site;
     // The one AWS provider of the stack: every AWS resource uses it, so nothing reaches the default region.
     const awsProvider = new aws.Provider(`${name}-aws`, {
@@ -93,6 +106,52 @@ export function buildSite(config: SiteConfig): SiteOutputs {
         tags,
     }, awsOnly);
 
+    // Application tier: MariaDB and Ghost in one namespace, on encrypted retained volumes.
+    const k8sOnly = { providers: { kubernetes: cluster.provider } };
+    const storage = new Storage(`${name}-storage`, { clusterName: cluster.clusterName, ...identityArgs }, both);
+    const namespace = new k8s.core.v1.Namespace(`${name}-app-ns`, {
+        metadata: {
+            name: config.app.namespace,
+            // MariaDB's operator-built pods do not meet "restricted": enforce baseline, warn on restricted.
+            labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" },
+        },
+    }, { provider: cluster.provider });
+    const mariadb = new MariaDb(`${name}-mariadb`, {
+        namespace: namespace.metadata.name,
+        version: config.app.mariadb.version,
+        cpu: config.app.mariadb.cpu,
+        memoryMi: config.app.mariadb.memoryMi,
+        storageGi: config.app.mariadb.storageGi,
+        innodbBufferPoolMi: config.app.mariadb.innodbBufferPoolMi,
+        storageClassName: storage.storageClassName,
+        protect: config.app.protectData,
+    }, k8sOnly);
+    const ghost = new Ghost(`${name}-ghost`, {
+        namespace: namespace.metadata.name,
+        version: config.app.ghost.version,
+        cpu: config.app.ghost.cpu,
+        memoryMi: config.app.ghost.memoryMi,
+        storageGi: config.app.ghost.storageGi,
+        storageClassName: storage.storageClassName,
+        domain: config.dns.domain,
+        siteHostname: config.dns.siteHostname,
+        publishesDomain: role.publishesDomain,
+        certificateArn: certificate.certificateArn,
+        database: {
+            host: mariadb.host,
+            port: mariadb.port,
+            user: mariadb.user,
+            name: mariadb.database,
+            secretName: mariadb.secretName,
+            passwordKey: "password",
+            clientImage: mariadb.image,
+        },
+        staffDeviceVerification: config.app.ghost.staffDeviceVerification,
+        smtp: config.app.ghost.smtp,
+        smtpPassword: secrets.smtpPassword,
+        protect: config.app.protectData,
+    }, { ...k8sOnly, dependsOn: [mariadb] });
+
     return {
         site: config.site,
         region: config.region,
@@ -106,5 +165,12 @@ export function buildSite(config: SiteConfig): SiteOutputs {
         siteHostname: config.dns.siteHostname,
         externalDnsEnabled: externalDns.enabled,
         externalDnsRoleArn: externalDns.roleArn,
+        active: role.active,
+        ghostUrl: ghost.url,
+        ghostAdminUrl: ghost.adminUrl,
+        ghostSiteUrl: ghost.siteUrl,
+        databaseHost: mariadb.host,
+        databasePassword: pulumi.secret(mariadb.password),
+        databaseRootPassword: pulumi.secret(mariadb.rootPassword),
     };
 }

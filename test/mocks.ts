@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, RawConfig } from "../stacks/config";
+import { CONFIG_KEYS, PROJECT } from "../stacks/schema";
 import { buildSite, SiteOutputs } from "../stacks/site";
 
 export const MOCK_ACCOUNT = "123456789012";
@@ -18,14 +19,23 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
-/** Replaces every secret with `[secret]` (for printing and files); plain values pass through. */
+/**
+ * Replaces every secret value with `[secret]` (for printing and files), keeping the shape of a secret object so
+ * a masked manifest still validates; plain values pass through.
+ */
 export function maskSecrets(v: unknown): unknown {
-    if (isSecretValue(v)) return "[secret]";
+    if (isSecretValue(v)) return maskLeaves(unwrapSecrets(v.value));
     if (Array.isArray(v)) return v.map(maskSecrets);
     if (v && typeof v === "object") {
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecrets(x)]));
     }
     return v;
+}
+
+function maskLeaves(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(maskLeaves);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskLeaves(x)]));
+    return "[secret]";
 }
 
 /** Drops the secret wrappers, keeping the values: for assertions on what a secret contains. */
@@ -141,6 +151,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 return { keyId: `key-${args.name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/key-${args.name}` };
             case "aws:iam/role:Role":
                 return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` };
+            case "random:index/randomPassword:RandomPassword":
+                // Distinctive, so a test can scan every output file for a leaked password.
+                return { result: `MOCKPW${Buffer.from(args.name).toString("hex").slice(-20)}Zq9` };
         }
         if (args.type.startsWith("aws:")) {
             const service = args.type.split(":")[1].split("/")[0];
@@ -226,8 +239,11 @@ export interface MockRun {
 export async function runStack(stack: string, config: RawConfig, mocks = new RecordingMocks()): Promise<MockRun> {
     await pulumi.runtime.setMocks(mocks, "ghost-dcdr", stack, false);
     mocks.attach();
-    pulumi.runtime.setAllConfig({ ...config } as Record<string, string>);
-    const site: SiteOutputs = buildSite(loadConfig());
+    // Keys the schema marks secret are secret here too, as `pulumi config set --secret` makes them.
+    const secretKeys = Object.entries(CONFIG_KEYS).filter(([, s]) => "secret" in s && s.secret).map(([k]) => `${PROJECT}:${k}`);
+    pulumi.runtime.setAllConfig({ ...config } as Record<string, string>, secretKeys);
+    const { config: siteConfig, secrets } = loadConfig();
+    const site: SiteOutputs = buildSite(siteConfig, secrets);
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(site)) {

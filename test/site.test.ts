@@ -70,7 +70,7 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
 
         it("runs a pinned, private, encrypted EKS cluster with admin through access entries", () => {
             const eks = inputsOf(run.mocks.one("eks:index:Cluster"));
-            const key = run.mocks.one("aws:kms/key:Key");
+            const key = run.mocks.one("aws:kms/key:Key", "secrets-key");
             assert.equal(eks.version, "1.33");
             assert.equal(eks.name, `ghost-dcdr-${stack}`);
             assert.equal(eks.encryptionConfigKeyArn, `arn:aws:kms:${region}:123456789012:key/key-${key.name}`, "customer-managed key");
@@ -177,8 +177,8 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             assert.equal(run.outputs.certificateArn, `arn:aws:acm:${region}:123456789012:certificate/${stack}-certificate-cert`);
         });
 
-        it("exports the kubeconfig as a secret and nothing else secret", () => {
-            assert.deepEqual(run.secretOutputs, ["kubeconfig"]);
+        it("exports the kubeconfig and the database passwords as secrets, and nothing else secret", () => {
+            assert.deepEqual(run.secretOutputs.sort(), ["databasePassword", "databaseRootPassword", "kubeconfig"]);
         });
 
         it("creates Kubernetes objects that pass the Kubernetes schema", async () => {

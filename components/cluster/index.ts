@@ -126,7 +126,7 @@ export class Cluster extends pulumi.ComponentResource {
             tags,
         }, { parent: this, providers: providersFor(this, "aws") });
 
-        new eks.ManagedNodeGroup(`${name}-nodes`, {
+        const nodeGroup = new eks.ManagedNodeGroup(`${name}-nodes`, {
             cluster,
             nodeRole,
             subnetIds: args.privateSubnetIds,
@@ -147,9 +147,11 @@ export class Cluster extends pulumi.ComponentResource {
             kubeconfig: cluster.kubeconfigJson,
             // Server-side apply lets Pulumi and controllers share fields without overwriting each other.
             enableServerSideApply: true,
-        }, { parent: this });
+            // Helm releases wait for their pods: nothing may be deployed before there are nodes to run it.
+        }, { parent: this, dependsOn: [nodeGroup] });
 
-        this.clusterName = pulumi.output(args.clusterName);
+        // Derived from the kubeconfig so that whatever uses the name (e.g. an EKS add-on) waits for the cluster.
+        this.clusterName = cluster.kubeconfigJson.apply(() => args.clusterName);
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcIssuer = cluster.oidcIssuer;

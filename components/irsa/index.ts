@@ -17,6 +17,11 @@ export interface IrsaRoleArgs {
     description: string;
     /** Tags for the role. Defaults to none. */
     tags?: Record<string, string>;
+    /**
+     * Create the annotated ServiceAccount. Defaults to true; false when something else owns it (an EKS managed
+     * add-on creates its own and takes the role ARN directly).
+     */
+    createServiceAccount?: boolean;
 }
 
 /** Builds the IRSA trust policy: only this ServiceAccount (`:sub`), only for STS (`:aud`). */
@@ -62,19 +67,21 @@ export class IrsaRole extends pulumi.ComponentResource {
             policy: pulumi.output(args.policy).apply((p) => JSON.stringify(p)),
         }, { parent: this });
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: {
-                name: args.serviceAccountName,
-                namespace: args.namespace,
-                annotations: {
-                    "eks.amazonaws.com/role-arn": role.arn,
-                    "eks.amazonaws.com/sts-regional-endpoints": "true",
+        if (args.createServiceAccount ?? true) {
+            new k8s.core.v1.ServiceAccount(`${name}-sa`, {
+                metadata: {
+                    name: args.serviceAccountName,
+                    namespace: args.namespace,
+                    annotations: {
+                        "eks.amazonaws.com/role-arn": role.arn,
+                        "eks.amazonaws.com/sts-regional-endpoints": "true",
+                    },
                 },
-            },
-        }, { parent: this });
+            }, { parent: this });
+        }
 
         this.roleArn = role.arn;
-        this.serviceAccountName = serviceAccount.metadata.name;
+        this.serviceAccountName = pulumi.output(args.serviceAccountName);
         this.registerOutputs({ roleArn: this.roleArn, serviceAccountName: this.serviceAccountName });
     }
 }

@@ -1,0 +1,257 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { SmtpConfig } from "../../stacks/config";
+import { MARIADB_CLIENT_LABEL } from "../mariadb";
+
+export const GHOST_PORT = 2368;
+/** Answers 200 only when Ghost's app and its database connection are up. */
+export const GHOST_HEALTH_PATH = "/ghost/api/admin/site/";
+
+export interface GhostArgs {
+    namespace: pulumi.Input<string>;
+    /** Official image tag, e.g. 6.65.0. */
+    version: string;
+    cpu: string;
+    memoryMi: number;
+    storageGi: number;
+    storageClassName: pulumi.Input<string>;
+    /** Public hostname; Ghost's `url` is https://<domain> on both sites, so either can take over. */
+    domain: string;
+    /** Name that always reaches this site. */
+    siteHostname: string;
+    /** Publish `domain` in DNS from this site (decided by stacks/roles.ts). */
+    publishesDomain: boolean;
+    certificateArn: pulumi.Input<string>;
+    database: {
+        host: pulumi.Input<string>;
+        port: number;
+        user: string;
+        name: string;
+        /** Secret and key holding the user's password. */
+        secretName: pulumi.Input<string>;
+        passwordKey: string;
+        /** MariaDB client image for the wait-for-database init container. */
+        clientImage: string;
+    };
+    staffDeviceVerification: boolean;
+    smtp?: SmtpConfig;
+    smtpPassword?: pulumi.Output<string>;
+    /** Protect the content volume from `pulumi destroy`. */
+    protect: boolean;
+}
+
+const restricted = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    runAsNonRoot: true,
+    // Ghost writes into its install directory at runtime (e.g. compiled theme assets), so the root filesystem
+    // stays writable; everything else a restricted pod forbids is forbidden.
+    readOnlyRootFilesystem: false,
+};
+
+/** Environment for Ghost's config (Ghost reads `a__b` as `a.b`); secrets only through secretKeyRef. */
+export function ghostEnv(args: GhostArgs, smtpSecretName?: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "NODE_ENV", value: "production" },
+        { name: "url", value: `https://${args.domain}` },
+        { name: "server__host", value: "0.0.0.0" },
+        { name: "server__port", value: String(GHOST_PORT) },
+        { name: "logging__transports", value: '["stdout"]' },
+        { name: "database__client", value: "mysql" },
+        { name: "database__connection__host", value: args.database.host },
+        { name: "database__connection__port", value: String(args.database.port) },
+        { name: "database__connection__user", value: args.database.user },
+        { name: "database__connection__database", value: args.database.name },
+        { name: "database__connection__charset", value: "utf8mb4" },
+        {
+            name: "database__connection__password",
+            valueFrom: { secretKeyRef: { name: args.database.secretName, key: args.database.passwordKey } },
+        },
+        { name: "security__staffDeviceVerification", value: String(args.staffDeviceVerification) },
+    ];
+    if (args.smtp) {
+        env.push(
+            { name: "mail__transport", value: "SMTP" },
+            { name: "mail__options__host", value: args.smtp.host },
+            { name: "mail__options__port", value: String(args.smtp.port) },
+            // 465 is implicit TLS; 587 upgrades with STARTTLS.
+            { name: "mail__options__secure", value: String(args.smtp.port === 465) },
+        );
+        if (args.smtp.from) env.push({ name: "mail__from", value: args.smtp.from });
+        if (args.smtp.user && smtpSecretName) {
+            env.push(
+                { name: "mail__options__auth__user", value: args.smtp.user },
+                { name: "mail__options__auth__pass", valueFrom: { secretKeyRef: { name: smtpSecretName, key: "password" } } },
+            );
+        }
+    }
+    return env;
+}
+
+/**
+ * Ghost (official image) as one replica with its content on a program-owned volume, behind an internet-facing
+ * ALB with the site's ACM certificate. Ghost supports one instance per site: a Recreate rollout never runs two
+ * pods against the volume, and there is no HPA.
+ */
+export class Ghost extends pulumi.ComponentResource {
+    readonly url: pulumi.Output<string>;
+    readonly adminUrl: pulumi.Output<string>;
+    readonly siteUrl: pulumi.Output<string>;
+    readonly contentClaimName: pulumi.Output<string>;
+
+    constructor(name: string, args: GhostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ghost-dcdr:ghost:Ghost", name, {}, opts);
+        const labels = { "app.kubernetes.io/name": "ghost", "app.kubernetes.io/instance": "ghost" };
+        const image = `docker.io/library/ghost:${args.version}`;
+
+        const content = new k8s.core.v1.PersistentVolumeClaim(`${name}-content`, {
+            metadata: { name: "ghost-content", namespace: args.namespace },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClassName,
+                resources: { requests: { storage: `${args.storageGi}Gi` } },
+            },
+        }, { parent: this, protect: args.protect });
+
+        let smtpSecretName: pulumi.Output<string> | undefined;
+        if (args.smtp?.user && args.smtpPassword) {
+            const smtpSecret = new k8s.core.v1.Secret(`${name}-smtp`, {
+                metadata: { name: "ghost-smtp", namespace: args.namespace },
+                type: "Opaque",
+                stringData: { password: pulumi.secret(args.smtpPassword) },
+            }, { parent: this });
+            smtpSecretName = smtpSecret.metadata.name;
+        }
+
+        const probe = (periodSeconds: number, failureThreshold: number) => ({
+            httpGet: {
+                path: GHOST_HEALTH_PATH,
+                port: "http",
+                // Without these Ghost redirects the probe to https://<domain>.
+                httpHeaders: [{ name: "X-Forwarded-Proto", value: "https" }, { name: "Host", value: args.domain }],
+            },
+            periodSeconds,
+            timeoutSeconds: 5,
+            failureThreshold,
+        });
+
+        new k8s.apps.v1.Deployment(`${name}-deployment`, {
+            metadata: { name: "ghost", namespace: args.namespace, labels },
+            spec: {
+                replicas: 1,
+                // Recreate: the old pod stops before the new one starts, never two Ghosts on one volume.
+                strategy: { type: "Recreate" },
+                revisionHistoryLimit: 5,
+                selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels: { ...labels, ...MARIADB_CLIENT_LABEL } },
+                    spec: {
+                        securityContext: {
+                            runAsUser: 1000,
+                            runAsGroup: 1000,
+                            fsGroup: 1000,
+                            fsGroupChangePolicy: "OnRootMismatch",
+                            seccompProfile: { type: "RuntimeDefault" },
+                        },
+                        terminationGracePeriodSeconds: 60,
+                        initContainers: [
+                            {
+                                name: "wait-for-mariadb",
+                                image: args.database.clientImage,
+                                command: ["sh", "-c",
+                                    'until mariadb-admin ping --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" --silent; do echo "waiting for MariaDB at $DB_HOST"; sleep 3; done'],
+                                env: [
+                                    { name: "DB_HOST", value: args.database.host },
+                                    { name: "DB_PORT", value: String(args.database.port) },
+                                    { name: "DB_USER", value: args.database.user },
+                                    // The client reads the password from MYSQL_PWD, so it never appears in argv.
+                                    { name: "MYSQL_PWD", valueFrom: { secretKeyRef: { name: args.database.secretName, key: args.database.passwordKey } } },
+                                ],
+                                securityContext: restricted,
+                                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                            },
+                            {
+                                // A new, empty volume hides the image's bundled content (the Casper theme): copy in
+                                // whatever is missing, never overwriting restored or uploaded files.
+                                name: "seed-content",
+                                image,
+                                command: ["sh", "-c", "cp -Rn /var/lib/ghost/content.orig/. /var/lib/ghost/content/"],
+                                volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
+                                securityContext: restricted,
+                                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                            },
+                        ],
+                        containers: [{
+                            name: "ghost",
+                            image,
+                            ports: [{ name: "http", containerPort: GHOST_PORT }],
+                            env: ghostEnv(args, smtpSecretName),
+                            volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
+                            // First boot runs the database migrations: allow up to 10 minutes before liveness applies.
+                            startupProbe: probe(10, 60),
+                            readinessProbe: probe(10, 3),
+                            livenessProbe: probe(20, 6),
+                            resources: {
+                                requests: { cpu: args.cpu, memory: `${args.memoryMi}Mi` },
+                                limits: { memory: `${args.memoryMi}Mi` },
+                            },
+                            securityContext: restricted,
+                        }],
+                        volumes: [{ name: "content", persistentVolumeClaim: { claimName: content.metadata.name } }],
+                    },
+                },
+            },
+        }, { parent: this });
+
+        const service = new k8s.core.v1.Service(`${name}-service`, {
+            metadata: { name: "ghost", namespace: args.namespace, labels },
+            spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+        }, { parent: this });
+
+        const published = args.publishesDomain ? [args.siteHostname, args.domain] : [args.siteHostname];
+        new k8s.networking.v1.Ingress(`${name}-ingress`, {
+            metadata: {
+                name: "ghost",
+                namespace: args.namespace,
+                annotations: {
+                    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                    "alb.ingress.kubernetes.io/target-type": "ip",
+                    "alb.ingress.kubernetes.io/certificate-arn": args.certificateArn,
+                    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
+                    "alb.ingress.kubernetes.io/ssl-redirect": "443",
+                    "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                    "alb.ingress.kubernetes.io/healthcheck-path": GHOST_HEALTH_PATH,
+                    // The health check carries no X-Forwarded-Proto, so a healthy Ghost answers with its https redirect.
+                    "alb.ingress.kubernetes.io/success-codes": "200,301",
+                    // Five minutes for large image and theme uploads (the default 60 s cuts them off).
+                    "alb.ingress.kubernetes.io/load-balancer-attributes":
+                        "idle_timeout.timeout_seconds=300,routing.http.drop_invalid_header_fields.enabled=true",
+                    // Only the names listed here go to DNS; the rules below route both names on both sites so a
+                    // DNS switch needs no ALB change.
+                    "external-dns.alpha.kubernetes.io/ingress-hostname-source": "annotation-only",
+                    "external-dns.alpha.kubernetes.io/hostname": published.join(","),
+                    "external-dns.alpha.kubernetes.io/ttl": "60",
+                },
+            },
+            spec: {
+                ingressClassName: "alb",
+                rules: [args.domain, args.siteHostname].map((host) => ({
+                    host,
+                    http: {
+                        paths: [{
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: service.metadata.name, port: { name: "http" } } },
+                        }],
+                    },
+                })),
+            },
+        }, { parent: this });
+
+        this.url = pulumi.output(`https://${args.domain}`);
+        this.adminUrl = pulumi.output(`https://${args.domain}/ghost/`);
+        this.siteUrl = pulumi.output(`https://${args.siteHostname}`);
+        this.contentClaimName = content.metadata.name;
+        this.registerOutputs({ url: this.url, adminUrl: this.adminUrl, siteUrl: this.siteUrl, contentClaimName: this.contentClaimName });
+    }
+}

@@ -1,0 +1,143 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ChartRef, helmRelease } from "../addons/helm";
+
+/** mariadb-operator runs the official `mariadb` image and keeps receiving releases (unlike Bitnami's frozen images). */
+export const MARIADB_OPERATOR_CRDS = {
+    chart: "mariadb-operator-crds",
+    repo: "https://mariadb-operator.github.io/mariadb-operator",
+    version: "26.6.0",
+    namespace: "mariadb-operator",
+} as const satisfies ChartRef;
+export const MARIADB_OPERATOR = { ...MARIADB_OPERATOR_CRDS, chart: "mariadb-operator" } as const satisfies ChartRef;
+
+/** Pods with this label may reach MariaDB (Ghost, the backup and restore jobs); the NetworkPolicy admits no one else. */
+export const MARIADB_CLIENT_LABEL = { "ghost-dcdr/mariadb-client": "true" } as const;
+
+export interface MariaDbArgs {
+    namespace: pulumi.Input<string>;
+    /** Official image tag, e.g. 10.11.19. */
+    version: string;
+    cpu: string;
+    memoryMi: number;
+    storageGi: number;
+    storageClassName: pulumi.Input<string>;
+    innodbBufferPoolMi: number;
+    /** Protect the database resource from `pulumi destroy`. */
+    protect: boolean;
+}
+
+/** The server settings Ghost needs, and binary logs for point-in-time recovery. */
+export function mariadbServerConfig(innodbBufferPoolMi: number): string {
+    return [
+        "[mariadb]",
+        // Ghost stores emoji; utf8mb4 is the only MySQL charset that holds them.
+        "character-set-server=utf8mb4",
+        "collation-server=utf8mb4_general_ci",
+        `innodb_buffer_pool_size=${innodbBufferPoolMi}M`,
+        // A quarter of the buffer pool, so large imports do not stall on log checkpoints.
+        `innodb_log_file_size=${Math.max(128, Math.floor(innodbBufferPoolMi / 4))}M`,
+        "innodb_flush_log_at_trx_commit=1",
+        "log_bin=mariadb-bin",
+        "binlog_format=ROW",
+        "binlog_expire_logs_seconds=604800",
+        "max_allowed_packet=256M",
+        "max_connections=200",
+        "",
+    ].join("\n");
+}
+
+/**
+ * MariaDB for Ghost: the mariadb-operator (CRDs + controller, pinned Helm releases), generated credentials in a
+ * Kubernetes Secret, a `MariaDB` resource on encrypted retained gp3 storage, and a NetworkPolicy that admits only
+ * labelled clients.
+ */
+export class MariaDb extends pulumi.ComponentResource {
+    /** Cluster-internal DNS name of the MariaDB Service. */
+    readonly host: pulumi.Output<string>;
+    readonly port = 3306;
+    readonly database = "ghost";
+    readonly user = "ghost";
+    /** Secret holding `password` (Ghost's user) and `root-password`. */
+    readonly secretName: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
+    readonly rootPassword: pulumi.Output<string>;
+    readonly image: string;
+
+    constructor(name: string, args: MariaDbArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ghost-dcdr:mariadb:MariaDb", name, {}, opts);
+        const resourceName = "mariadb";
+        this.image = `docker.io/library/mariadb:${args.version}`;
+
+        // No special characters: the passwords pass through env vars and client option files unquoted.
+        // Wrapped explicitly: secretness must not depend on what a provider's schema marks.
+        const rootPassword = pulumi.secret(
+            new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, { parent: this }).result);
+        const userPassword = pulumi.secret(
+            new random.RandomPassword(`${name}-ghost-password`, { length: 32, special: false }, { parent: this }).result);
+        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
+            metadata: { name: "mariadb-credentials", namespace: args.namespace },
+            type: "Opaque",
+            stringData: { "root-password": rootPassword, password: userPassword },
+        }, { parent: this });
+
+        const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, {
+            metadata: { name: MARIADB_OPERATOR.namespace },
+        }, { parent: this });
+        const crds = helmRelease(`${name}-operator-crds`, { chart: MARIADB_OPERATOR_CRDS, values: {} },
+            { parent: this, dependsOn: [operatorNamespace] });
+        const operator = helmRelease(`${name}-operator`, {
+            chart: MARIADB_OPERATOR,
+            values: {
+                // Two controllers with leader election: a node drain does not stop reconciliation.
+                ha: { enabled: true, replicas: 2 },
+                image: { tag: MARIADB_OPERATOR.version },
+            },
+        }, { parent: this, dependsOn: [crds] });
+
+        const labels = { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": resourceName };
+        new k8s.apiextensions.CustomResource(`${name}-server`, {
+            apiVersion: "k8s.mariadb.com/v1alpha1",
+            kind: "MariaDB",
+            metadata: { name: resourceName, namespace: args.namespace },
+            spec: {
+                image: this.image,
+                replicas: 1,
+                port: this.port,
+                rootPasswordSecretKeyRef: { name: secret.metadata.name, key: "root-password" },
+                username: this.user,
+                passwordSecretKeyRef: { name: secret.metadata.name, key: "password" },
+                database: this.database,
+                storage: { size: `${args.storageGi}Gi`, storageClassName: args.storageClassName },
+                myCnf: mariadbServerConfig(args.innodbBufferPoolMi),
+                resources: {
+                    requests: { cpu: args.cpu, memory: `${args.memoryMi}Mi` },
+                    limits: { memory: `${args.memoryMi}Mi` },
+                },
+            },
+        }, { parent: this, dependsOn: [operator], protect: args.protect });
+
+        new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, {
+            metadata: { name: "mariadb-clients-only", namespace: args.namespace },
+            spec: {
+                podSelector: { matchLabels: labels },
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: [
+                        { podSelector: { matchLabels: { ...MARIADB_CLIENT_LABEL } } },
+                        // The operator connects to create the user and database and to check health.
+                        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MARIADB_OPERATOR.namespace } } },
+                    ],
+                    ports: [{ protocol: "TCP", port: this.port }],
+                }],
+            },
+        }, { parent: this });
+
+        this.host = pulumi.interpolate`${resourceName}.${args.namespace}.svc.cluster.local`;
+        this.secretName = secret.metadata.name;
+        this.password = userPassword;
+        this.rootPassword = rootPassword;
+        this.registerOutputs({ host: this.host, secretName: this.secretName, password: this.password, rootPassword: this.rootPassword });
+    }
+}
