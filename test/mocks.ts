@@ -76,6 +76,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly invokes: RecordedInvoke[] = [];
     /** Inputs by `type::name`, filled by `newResource` and joined with the monitor's view in `attach`. */
     private readonly inputsByKey = new Map<string, Record<string, any>>();
+    private readonly outputsByKey = new Map<string, Record<string, any>>();
     private readonly providerRegions = new Map<string, string>();
     /** Answers for invokes the program is allowed to make; anything else fails the run. */
     constructor(private readonly invokeAnswers: Record<string, (inputs: any) => Record<string, any>> = {}) {}
@@ -99,7 +100,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         if (PROVIDER_TYPES.test(args.type) && args.inputs.region) {
             this.providerRegions.set(args.name, String(unwrapSecrets(args.inputs.region)));
         }
-        return { id, state: { ...args.inputs, ...this.outputsFor(args) } };
+        const outputs = this.outputsFor(args);
+        this.outputsByKey.set(key, outputs);
+        return { id, state: { ...args.inputs, ...outputs } };
     }
 
     /** Region of the AWS provider a resource uses (from its provider reference). */
@@ -204,6 +207,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 callback(err, resp);
             });
         };
+    }
+
+    /** The outputs the mocks answered for a resource (beyond its echoed inputs). */
+    outputsOf(r: RecordedResource): Record<string, any> {
+        return this.outputsByKey.get(`${r.type}::${r.name}`) ?? {};
     }
 
     byType(type: string): RecordedResource[] {

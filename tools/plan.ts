@@ -84,7 +84,7 @@ export function renderTree(resources: RecordedResource[]): string {
 }
 
 export async function plan(args: PlanArgs): Promise<{ resourceCount: number }> {
-    const { mocks, outputs } = await runStack(args.stack, readStackFile(args.configFile));
+    const { mocks, outputs, secretOutputs } = await runStack(args.stack, readStackFile(args.configFile));
     fs.rmSync(args.outDir, { recursive: true, force: true });
     fs.mkdirSync(path.join(args.outDir, "manifests"), { recursive: true });
     const records = mocks.resources.map((r) => ({
@@ -106,7 +106,7 @@ export async function plan(args: PlanArgs): Promise<{ resourceCount: number }> {
     console.log(renderTree(mocks.resources));
     console.log(`\n${mocks.resources.length} resources. Outputs:`);
     for (const [key, value] of Object.entries(outputs)) {
-        const shown = key === "kubeconfig" ? "[secret]" : JSON.stringify(value);
+        const shown = secretOutputs.includes(key) ? "[secret]" : JSON.stringify(value);
         console.log(`  ${key}: ${shown}`);
     }
     console.log(`\nWrote ${path.join(args.outDir, "resources.json")} and ${path.join(args.outDir, "manifests")}/`);

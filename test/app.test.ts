@@ -1,0 +1,241 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { GHOST_HEALTH_PATH } from "../components/ghost";
+import { MARIADB_OPERATOR, MARIADB_OPERATOR_CRDS, mariadbServerConfig } from "../components/mariadb";
+import { STORAGE_CLASS_NAME } from "../components/storage";
+import { ConfigError, instanceMemoryMi, parseConfig } from "../stacks/config";
+import { plan } from "../tools/plan";
+import { DC, DR, withConfig } from "./fixtures";
+import { isSecretValue, MockRun, RecordedResource, runStack, unwrapSecrets } from "./mocks";
+
+const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
+const deployment = (run: MockRun) => inputsOf(run.mocks.one("kubernetes:apps/v1:Deployment", "ghost-deployment"));
+const podSpec = (run: MockRun) => deployment(run).spec.template.spec;
+const envOf = (container: any) => Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
+    describe(`application tier ${stack}`, () => {
+        let run: MockRun;
+        before(async () => {
+            run = await runStack(stack, withConfig(config, {
+                "ghost-dcdr:smtpHost": "email-smtp.eu-west-1.amazonaws.com",
+                "ghost-dcdr:smtpUser": "AKIAEXAMPLESMTPUSER",
+                "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42",
+                "ghost-dcdr:smtpFrom": "blog@example.com",
+            }));
+        });
+
+        it("installs the pinned mariadb-operator (CRDs first) and a MariaDB on the official image", () => {
+            const releases = run.mocks.byType("kubernetes:helm.sh/v3:Release").map(inputsOf);
+            for (const chart of [MARIADB_OPERATOR_CRDS, MARIADB_OPERATOR]) {
+                const release = releases.find((r) => r.chart === chart.chart);
+                assert.ok(release, chart.chart);
+                assert.match(release.version, /^\d+\.\d+\.\d+$/);
+                assert.equal(release.repositoryOpts.repo, chart.repo);
+            }
+            const server = inputsOf(run.mocks.one("kubernetes:k8s.mariadb.com/v1alpha1:MariaDB"));
+            assert.equal(server.spec.image, "docker.io/library/mariadb:10.11.19", "official image, pinned tag");
+            assert.deepEqual(server.spec.storage, { size: "20Gi", storageClassName: STORAGE_CLASS_NAME });
+            assert.match(server.spec.myCnf, /^character-set-server=utf8mb4$/m);
+            assert.match(server.spec.myCnf, /^log_bin=mariadb-bin$/m);
+            assert.match(server.spec.myCnf, /^innodb_buffer_pool_size=1024M$/m, "half of the 2048 MiB limit");
+            assert.deepEqual(server.spec.resources.limits, { memory: "2048Mi" });
+            assert.equal(server.spec.passwordSecretKeyRef.name, "mariadb-credentials");
+        });
+
+        it("keeps data on a retained, encrypted gp3 class backed by the EBS CSI driver with its own IRSA role", () => {
+            const sc = inputsOf(run.mocks.one("kubernetes:storage.k8s.io/v1:StorageClass"));
+            assert.equal(sc.reclaimPolicy, "Retain");
+            assert.equal(sc.provisioner, "ebs.csi.aws.com");
+            assert.equal(sc.parameters.type, "gp3");
+            assert.equal(sc.parameters.encrypted, "true");
+            assert.match(sc.parameters.kmsKeyId, /:key\/key-.*volumes-key$/);
+            assert.equal(sc.volumeBindingMode, "WaitForFirstConsumer");
+            const addon = inputsOf(run.mocks.one("aws:eks/addon:Addon"));
+            assert.equal(addon.addonName, "aws-ebs-csi-driver");
+            assert.match(addon.addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+            assert.equal(addon.serviceAccountRoleArn, `arn:aws:iam::123456789012:role/${stack}-storage-irsa-role`);
+            const trust = JSON.parse(inputsOf(run.mocks.one("aws:iam/role:Role", "storage-irsa-role")).assumeRolePolicy);
+            const conditions = Object.entries(trust.Statement[0].Condition.StringEquals);
+            assert.ok(conditions.some(([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:kube-system:ebs-csi-controller-sa"));
+            assert.ok(conditions.some(([k, v]) => k.endsWith(":aud") && v === "sts.amazonaws.com"));
+            const pvc = inputsOf(run.mocks.one("kubernetes:core/v1:PersistentVolumeClaim"));
+            assert.equal(pvc.spec.storageClassName, STORAGE_CLASS_NAME);
+            assert.equal(pvc.metadata.name, "ghost-content");
+        });
+
+        it("lets only labelled clients and the operator reach MariaDB's port", () => {
+            const policy = inputsOf(run.mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy"));
+            assert.deepEqual(policy.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": "mariadb" });
+            assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+            assert.equal(policy.spec.ingress.length, 1);
+            assert.deepEqual(policy.spec.ingress[0].ports, [{ protocol: "TCP", port: 3306 }]);
+            const [clients, operator] = policy.spec.ingress[0].from;
+            const ghostLabels = deployment(run).spec.template.metadata.labels;
+            for (const [k, v] of Object.entries(clients.podSelector.matchLabels)) assert.equal(ghostLabels[k], v, "Ghost's pods are admitted");
+            assert.equal(operator.namespaceSelector.matchLabels["kubernetes.io/metadata.name"], "mariadb-operator");
+            assert.equal(Object.keys(operator).length, 1);
+        });
+
+        it("runs one Ghost on the official image, Recreate rollout, waiting for MariaDB before it starts", () => {
+            const d = deployment(run);
+            assert.equal(d.spec.replicas, 1);
+            assert.deepEqual(d.spec.strategy, { type: "Recreate" });
+            assert.equal(run.mocks.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
+            const [wait, seed] = podSpec(run).initContainers;
+            assert.equal(wait.name, "wait-for-mariadb");
+            assert.match(wait.command.join(" "), /until mariadb-admin ping/);
+            assert.deepEqual(envOf(wait).MYSQL_PWD, { secretKeyRef: { name: "mariadb-credentials", key: "password" } });
+            assert.equal(seed.name, "seed-content");
+            assert.match(seed.command.join(" "), /cp -Rn \/var\/lib\/ghost\/content\.orig\/\. \/var\/lib\/ghost\/content\//, "no clobber");
+            const ghost = podSpec(run).containers[0];
+            assert.equal(ghost.image, "docker.io/library/ghost:6.65.0");
+            assert.equal(seed.image, ghost.image);
+            assert.equal(podSpec(run).volumes[0].persistentVolumeClaim.claimName, "ghost-content");
+        });
+
+        it("configures Ghost from env: https url, database password and SMTP password only by secretKeyRef", () => {
+            const env = envOf(podSpec(run).containers[0]);
+            assert.equal(env.url, "https://blog.example.com");
+            assert.equal(env.database__connection__host, "mariadb.ghost.svc.cluster.local");
+            assert.deepEqual(env.database__connection__password, { secretKeyRef: { name: "mariadb-credentials", key: "password" } });
+            assert.deepEqual(env.mail__options__auth__pass, { secretKeyRef: { name: "ghost-smtp", key: "password" } });
+            assert.equal(env.security__staffDeviceVerification, "false");
+            assert.equal(env.mail__options__port, "587");
+            assert.equal(env.mail__options__secure, "false");
+            const smtp = run.mocks.one("kubernetes:core/v1:Secret", "ghost-smtp");
+            assert.ok(isSecretValue(smtp.inputs.stringData) || isSecretValue(smtp.inputs.stringData?.password), "SMTP password is a secret input");
+            for (const e of podSpec(run).containers[0].env) {
+                if (/pass|secret|token/i.test(e.name)) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} comes from a Secret`);
+            }
+        });
+
+        it("probes Ghost's admin API, sizes it from config and drops privileges", () => {
+            const ghost = podSpec(run).containers[0];
+            for (const probe of [ghost.startupProbe, ghost.readinessProbe, ghost.livenessProbe]) {
+                assert.equal(probe.httpGet.path, GHOST_HEALTH_PATH);
+                assert.deepEqual(probe.httpGet.httpHeaders.find((h: any) => h.name === "X-Forwarded-Proto"), { name: "X-Forwarded-Proto", value: "https" });
+            }
+            assert.ok(ghost.startupProbe.periodSeconds * ghost.startupProbe.failureThreshold >= 600, "10 minutes for first-boot migrations");
+            assert.deepEqual(ghost.resources, { requests: { cpu: "500m", memory: "1024Mi" }, limits: { memory: "1024Mi" } });
+            assert.equal(ghost.securityContext.allowPrivilegeEscalation, false);
+            assert.deepEqual(ghost.securityContext.capabilities, { drop: ["ALL"] });
+            assert.equal(ghost.securityContext.runAsNonRoot, true);
+            assert.equal(podSpec(run).securityContext.runAsUser, 1000);
+            assert.equal(podSpec(run).securityContext.seccompProfile.type, "RuntimeDefault");
+        });
+
+        it("serves HTTPS through an internet-facing ALB with the site certificate and publishes names with TTL 60", () => {
+            const ingress = inputsOf(run.mocks.one("kubernetes:networking.k8s.io/v1:Ingress"));
+            const a = ingress.metadata.annotations;
+            assert.equal(ingress.spec.ingressClassName, "alb");
+            assert.equal(a["alb.ingress.kubernetes.io/scheme"], "internet-facing");
+            assert.equal(a["alb.ingress.kubernetes.io/certificate-arn"], run.outputs.certificateArn);
+            assert.equal(a["alb.ingress.kubernetes.io/ssl-redirect"], "443");
+            assert.deepEqual(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"]), [{ HTTP: 80 }, { HTTPS: 443 }]);
+            assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], GHOST_HEALTH_PATH);
+            assert.match(a["alb.ingress.kubernetes.io/load-balancer-attributes"], /idle_timeout\.timeout_seconds=300/);
+            assert.equal(a["external-dns.alpha.kubernetes.io/ttl"], "60");
+            assert.equal(a["external-dns.alpha.kubernetes.io/ingress-hostname-source"], "annotation-only");
+            const published = a["external-dns.alpha.kubernetes.io/hostname"].split(",");
+            // Until the failover issue, dc is the active site and the only one publishing the public name.
+            assert.deepEqual(published, stack === "dc" ? ["dc.blog.example.com", "blog.example.com"] : ["dr.blog.example.com"]);
+            assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["blog.example.com", `${stack}.blog.example.com`],
+                "both names route on both sites, so a DNS switch needs no ALB change");
+            assert.ok(!JSON.stringify(a).includes("service.beta.kubernetes.io"), "no Service-only annotations");
+        });
+
+        it("exports the URLs and the database passwords only as secrets", () => {
+            assert.equal(run.outputs.ghostUrl, "https://blog.example.com");
+            assert.equal(run.outputs.ghostAdminUrl, "https://blog.example.com/ghost/");
+            assert.equal(run.outputs.ghostSiteUrl, `https://${stack}.blog.example.com`);
+            assert.ok(run.secretOutputs.includes("databasePassword") && run.secretOutputs.includes("databaseRootPassword"));
+        });
+
+        it("writes no generated password or SMTP secret anywhere in the plan output", async () => {
+            const secrets = run.mocks.byType("random:index/randomPassword:RandomPassword")
+                .map((r) => run.mocks.outputsOf(r).result as string);
+            assert.equal(secrets.length, 2);
+            secrets.push("smtp-Secret-Value-42");
+            const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `plan-${stack}-`));
+            const configFile = path.join(outDir, "stack.yaml");
+            const raw = withConfig(config, { "ghost-dcdr:smtpHost": "mail.example.com", "ghost-dcdr:smtpUser": "u", "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42" });
+            fs.writeFileSync(configFile, JSON.stringify({ config: raw }));
+            const log: string[] = [];
+            const original = console.log;
+            console.log = (...args: unknown[]) => log.push(args.join(" "));
+            try {
+                await plan({ stack, configFile, outDir });
+            } finally {
+                console.log = original;
+            }
+            const files = [path.join(outDir, "resources.json"), ...fs.readdirSync(path.join(outDir, "manifests")).map((f) => path.join(outDir, "manifests", f))];
+            const texts = [log.join("\n"), ...files.map((f) => fs.readFileSync(f, "utf8"))];
+            for (const secret of secrets) {
+                for (const text of texts) assert.ok(!text.includes(secret), `secret ${secret.slice(0, 8)}... leaked`);
+            }
+            // The scan can see: the plan does print the masked marker where the secrets were.
+            assert.ok(texts.some((t) => t.includes("[secret]")));
+        });
+    });
+}
+
+describe("application config", () => {
+    const problems = (changes: Record<string, string | undefined>) => {
+        try {
+            parseConfig(withConfig(DC, changes), "dc");
+            return [];
+        } catch (e) {
+            return (e as ConfigError).problems;
+        }
+    };
+
+    it("refuses staff device verification without mail, naming both ways out", () => {
+        assert.deepEqual(problems({ "ghost-dcdr:staffDeviceVerification": "true" }), [
+            'ghost-dcdr:staffDeviceVerification: "true" needs mail: Ghost emails a login code and staff could not log in without it. ' +
+                "Fix: set ghost-dcdr:smtpHost, or pulumi config set ghost-dcdr:staffDeviceVerification false -s dc",
+        ]);
+        assert.deepEqual(problems({ "ghost-dcdr:staffDeviceVerification": "true", "ghost-dcdr:smtpHost": "smtp.example.com" }), []);
+    });
+
+    it("needs the SMTP user and password together", () => {
+        assert.deepEqual(problems({ "ghost-dcdr:smtpHost": "smtp.example.com", "ghost-dcdr:smtpUser": "u" }), [
+            "ghost-dcdr:smtpPassword: is missing: SMTP authentication needs both smtpUser and smtpPassword. Fix: pulumi config set --secret ghost-dcdr:smtpPassword -s dc",
+        ]);
+    });
+
+    it("rejects unpinned or unsupported versions", () => {
+        assert.deepEqual(problems({ "ghost-dcdr:ghostVersion": "latest" }), [
+            'ghost-dcdr:ghostVersion: "latest" is not a pinned Ghost 6 release (6.x.y; no latest, no ranges). Fix: pulumi config set ghost-dcdr:ghostVersion 6.65.0 -s dc',
+        ]);
+        assert.deepEqual(problems({ "ghost-dcdr:mariadbVersion": "10.6.20" }), [
+            'ghost-dcdr:mariadbVersion: "10.6.20" is not a pinned MariaDB release of a supported series (10.11, 11.4, 11.8; x.y.z). Fix: pulumi config set ghost-dcdr:mariadbVersion 10.11.19 -s dc',
+        ]);
+    });
+
+    it("refuses pods that cannot fit the node size", () => {
+        assert.equal(instanceMemoryMi("m6i.large"), 8192);
+        assert.equal(instanceMemoryMi("r7g.2xlarge"), 65536);
+        assert.equal(instanceMemoryMi("t3.medium"), undefined);
+        assert.deepEqual(problems({ "ghost-dcdr:mariadbMemoryMi": "7000" }), [
+            'ghost-dcdr:ghostMemoryMi/mariadbMemoryMi: "1024/7000" does not fit a m6i.large node (8192 MiB; at most 6144 MiB per pod). Fix: lower the memory or choose a larger nodeInstanceType',
+        ]);
+        assert.deepEqual(problems({ "ghost-dcdr:ghostCpu": "lots" }), [
+            'ghost-dcdr:ghostCpu: "lots" is not a CPU quantity (e.g. 500m or 1). Fix: pulumi config set ghost-dcdr:ghostCpu 500m -s dc',
+        ]);
+    });
+
+    it("sizes the InnoDB buffer pool and redo log from the memory limit", () => {
+        const c = parseConfig(withConfig(DC, { "ghost-dcdr:mariadbMemoryMi": "4096" }), "dc");
+        assert.equal(c.app.mariadb.innodbBufferPoolMi, 2048);
+        assert.match(mariadbServerConfig(2048), /^innodb_log_file_size=512M$/m);
+        assert.match(mariadbServerConfig(256), /^innodb_log_file_size=128M$/m, "never below 128M");
+    });
+
+    it("protects the database and content volume by default, and lets a user turn it off", () => {
+        assert.equal(parseConfig(DC, "dc").app.protectData, true);
+        assert.equal(parseConfig(withConfig(DC, { "ghost-dcdr:protectData": "false" }), "dc").app.protectData, false);
+    });
+});
