@@ -43,6 +43,9 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             assert.match(server.spec.myCnf, /^innodb_buffer_pool_size=1024M$/m, "half of the 2048 MiB limit");
             assert.deepEqual(server.spec.resources.limits, { memory: "2048Mi" });
             assert.equal(server.spec.passwordSecretKeyRef.name, "mariadb-credentials");
+            const credentials = run.mocks.one("kubernetes:core/v1:Secret", "mariadb-credentials").inputs.stringData;
+            const wrapped = isSecretValue(credentials) ? [credentials] : Object.values(credentials);
+            assert.ok(wrapped.length > 0 && wrapped.every(isSecretValue), "the credentials Secret's data is a secret input");
         });
 
         it("keeps data on a retained, encrypted gp3 class backed by the EBS CSI driver with its own IRSA role", () => {
