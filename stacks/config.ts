@@ -52,6 +52,7 @@ export interface SiteConfig {
         readonly externalDns: boolean;
     };
     readonly app: AppConfig;
+    readonly backup: BackupConfig;
     /** Tags for every AWS resource of the site. */
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -86,9 +87,51 @@ export interface AppConfig {
     readonly protectData: boolean;
 }
 
+export type DrMode = "warm" | "cold";
+export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
+
+export interface BackupConfig {
+    readonly drMode: DrMode;
+    /** Backup bucket in this site's region (this site's backups, and the other site's replicated in). */
+    readonly localBucket: string;
+    /** Backup bucket in the peer region (the replication target of the local one, and vice versa). */
+    readonly peerBucket: string;
+    /** Key prefix of each site's backup sets. */
+    readonly prefixes: Readonly<Record<Site, string>>;
+    readonly schedule: string;
+    readonly restoreSchedule: string;
+    readonly timeZone: string;
+    /** Undefined: the newest complete set. */
+    readonly restoreBackupId?: string;
+    readonly lifecycle: { readonly iaDays: number; readonly glacierDays: number; readonly expireDays: number };
+    readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+    /** Set when Ghost's JSON export is on: the staff user it logs in as. */
+    readonly ghostExportUser?: string;
+}
+
 /** Secret config, kept as secret Outputs; never part of the plain, frozen config. */
 export interface SiteSecrets {
     readonly smtpPassword?: pulumi.Output<string>;
+    readonly ghostExportPassword?: pulumi.Output<string>;
+}
+
+/** S3 bucket names: 3 to 63 lower-case letters, digits and hyphens, starting and ending alphanumeric. */
+const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const CRON_FIELD_RE = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+/** Whether `text` is a five-field cron schedule as Kubernetes CronJobs take it. */
+export function isCronSchedule(text: string): boolean {
+    const fields = text.trim().split(/\s+/);
+    return fields.length === 5 && fields.every((f) => CRON_FIELD_RE.test(f));
+}
+
+function isTimeZone(name: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en", { timeZone: name });
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** MariaDB majors the backup format and Ghost are proven with (the drill runs Debian's 10.11). */
@@ -365,6 +408,65 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     }
     const protectData = boolean("protectData");
 
+    // Backups and restore.
+    const drMode = defaulted("drMode");
+    if (drMode !== "warm" && drMode !== "cold") {
+        fail(`${PROJECT}:drMode`, drMode, "is not a DR mode; it must be warm or cold", setCmd(`${PROJECT}:drMode`, "warm"));
+    }
+    // Derived from the domain when not set; only checked once the parts it is made of are valid.
+    const domainValid = domain !== undefined && hostnameProblem(domain) === undefined;
+    const bucketPrefix = defaulted("backupBucketPrefix") ||
+        `${PROJECT}-${(domainValid ? domain : "blog").replace(/\./g, "-")}`.slice(0, 63 - "-backups-ap-southeast-2".length);
+    const bucketName = (r: string | undefined) => `${bucketPrefix}-backups-${r ?? "region"}`;
+    for (const r of [region, peerRegion]) {
+        if (r !== undefined && (domainValid || get("backupBucketPrefix") !== undefined) && !BUCKET_RE.test(bucketName(r))) {
+            fail(`${PROJECT}:backupBucketPrefix`, bucketPrefix,
+                `gives the bucket name ${bucketName(r)}, which S3 refuses (3-63 lower-case letters, digits, hyphens)`,
+                setCmd(`${PROJECT}:backupBucketPrefix`, "acme-blog"));
+        }
+    }
+    const schedule = (key: ConfigKey, example: string): string => {
+        const text = defaulted(key);
+        if (!isCronSchedule(text)) {
+            fail(`${PROJECT}:${key}`, text, "is not a five-field cron schedule", setCmd(`${PROJECT}:${key}`, `"${example}"`));
+        }
+        return text;
+    };
+    const backupSchedule = schedule("backupSchedule", "0 * * * *");
+    const restoreSchedule = schedule("restoreSchedule", "30 * * * *");
+    const timeZone = defaulted("scheduleTimeZone");
+    if (!isTimeZone(timeZone)) {
+        fail(`${PROJECT}:scheduleTimeZone`, timeZone, "is not an IANA time zone", setCmd(`${PROJECT}:scheduleTimeZone`, "Europe/London"));
+    }
+    const restoreBackupId = defaulted("restoreBackupId");
+    if (restoreBackupId !== "" && !/^\d{8}T\d{6}Z$/.test(restoreBackupId)) {
+        fail(`${PROJECT}:restoreBackupId`, restoreBackupId, "is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix)",
+            `pulumi config rm ${PROJECT}:restoreBackupId -s ${stack} (newest), or set an id such as 20261121T220000Z`);
+    }
+    const iaDays = integer("backupTransitionIaDays", 30, "30");
+    const glacierDays = integer("backupTransitionGlacierDays", 1, "90");
+    const expireDays = integer("backupExpireDays", 1, "365");
+    if (iaDays !== undefined && glacierDays !== undefined && expireDays !== undefined && !(iaDays < glacierDays && glacierDays < expireDays)) {
+        fail(`${PROJECT}:backupTransitionIaDays/backupTransitionGlacierDays/backupExpireDays`, `${iaDays}/${glacierDays}/${expireDays}`,
+            "must increase (Standard-IA, then Glacier, then expiry)", "set e.g. 30, 90 and 365");
+    }
+    const lockMode = defaulted("backupObjectLockMode");
+    if (lockMode !== "" && lockMode !== "GOVERNANCE" && lockMode !== "COMPLIANCE") {
+        fail(`${PROJECT}:backupObjectLockMode`, lockMode, "is not an Object Lock mode; it must be empty, GOVERNANCE or COMPLIANCE",
+            setCmd(`${PROJECT}:backupObjectLockMode`, "GOVERNANCE"));
+    }
+    const lockDays = integer("backupObjectLockDays", 1, "30");
+    if (lockMode !== "" && lockDays !== undefined && expireDays !== undefined && lockDays > expireDays) {
+        fail(`${PROJECT}:backupObjectLockDays`, String(lockDays), `is longer than backupExpireDays (${expireDays}): locked backups could never expire`,
+            setCmd(`${PROJECT}:backupObjectLockDays`, String(Math.min(30, expireDays))));
+    }
+    const ghostExport = boolean("ghostExport");
+    const exportUser = defaulted("ghostExportUser");
+    if (ghostExport === true && (exportUser === "" || raw[`${PROJECT}:ghostExportPassword`] === undefined)) {
+        fail(`${PROJECT}:ghostExport`, "true", "needs the staff user it logs in as (ghostExportUser and ghostExportPassword)",
+            `${setCmd(`${PROJECT}:ghostExportUser`, "admin@example.com")} && pulumi config set --secret ${PROJECT}:ghostExportPassword -s ${stack}`);
+    }
+
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -419,6 +521,19 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
                 innodbBufferPoolMi: Math.floor((mariadbMemoryMi as number) / 2),
             },
             protectData: protectData as boolean,
+        },
+        backup: {
+            drMode: drMode as DrMode,
+            localBucket: bucketName(region),
+            peerBucket: bucketName(peerRegion),
+            prefixes: { dc: "ghost/dc/", dr: "ghost/dr/" },
+            schedule: backupSchedule,
+            restoreSchedule,
+            timeZone,
+            restoreBackupId: restoreBackupId === "" ? undefined : restoreBackupId,
+            lifecycle: { iaDays: iaDays as number, glacierDays: glacierDays as number, expireDays: expireDays as number },
+            objectLock: lockMode === "" ? undefined : { mode: lockMode as ObjectLockMode, days: lockDays as number },
+            ghostExportUser: ghostExport ? exportUser : undefined,
         },
         tags: { project: PROJECT, site: s, stack, "managed-by": "pulumi" },
     });
@@ -477,7 +592,10 @@ export function loadConfig(): { config: SiteConfig; secrets: SiteSecrets } {
     try {
         const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
         const project = new pulumi.Config(PROJECT);
-        return { config, secrets: { smtpPassword: project.getSecret("smtpPassword") } };
+        return {
+            config,
+            secrets: { smtpPassword: project.getSecret("smtpPassword"), ghostExportPassword: project.getSecret("ghostExportPassword") },
+        };
     } catch (e) {
         if (e instanceof ConfigError) {
             throw new pulumi.RunError(`invalid stack config:\n${e.message}`);

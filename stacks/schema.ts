@@ -174,6 +174,77 @@ export const CONFIG_KEYS = {
         description: "Protect the database and content volume from `pulumi destroy` (set false, `pulumi up`, then destroy).",
         default: true,
     },
+    drMode: {
+        type: "string",
+        description: "How the standby keeps up: warm (restores the newest backup on restoreSchedule) or cold (restores once, when it is brought up).",
+        default: "warm",
+    },
+    backupBucketPrefix: {
+        type: "string",
+        description: "Name prefix of the two backup buckets (<prefix>-<region>); globally unique. Empty: ghost-dcdr-<domain with dashes>.",
+        default: "",
+    },
+    backupSchedule: {
+        type: "string",
+        description: "Cron schedule of the backup on the active site.",
+        default: "0 * * * *",
+    },
+    restoreSchedule: {
+        type: "string",
+        description: "Cron schedule of the warm standby's restore (after the backup has had time to replicate).",
+        default: "30 * * * *",
+    },
+    scheduleTimeZone: {
+        type: "string",
+        description: "IANA time zone of backupSchedule and restoreSchedule.",
+        default: "Etc/UTC",
+    },
+    restoreBackupId: {
+        type: "string",
+        description: "Restore this backup set (e.g. 20261121T220000Z) instead of the newest complete one.",
+        default: "",
+    },
+    backupTransitionIaDays: {
+        type: "integer",
+        description: "Days before backups move to S3 Standard-IA (30 or more).",
+        default: 30,
+    },
+    backupTransitionGlacierDays: {
+        type: "integer",
+        description: "Days before backups move to S3 Glacier Flexible Retrieval.",
+        default: 90,
+    },
+    backupExpireDays: {
+        type: "integer",
+        description: "Days before backups are deleted.",
+        default: 365,
+    },
+    backupObjectLockMode: {
+        type: "string",
+        description: "S3 Object Lock for ransomware-proof backups: empty (off), GOVERNANCE or COMPLIANCE. Only takes effect when the buckets are created.",
+        default: "",
+    },
+    backupObjectLockDays: {
+        type: "integer",
+        description: "Default retention of Object Lock in days.",
+        default: 30,
+    },
+    ghostExport: {
+        type: "boolean",
+        description: "Also store Ghost's own JSON export (Admin API) in every backup set; needs ghostExportUser and ghostExportPassword.",
+        default: false,
+    },
+    ghostExportUser: {
+        type: "string",
+        description: "Email of the Ghost staff user (Administrator) the export logs in as.",
+        default: "",
+    },
+    ghostExportPassword: {
+        type: "string",
+        description: "Password of ghostExportUser; set with `pulumi config set --secret`.",
+        secret: true,
+        optional: true,
+    },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -9,6 +9,8 @@ import { ClusterAutoscaler } from "../components/addons/clusterAutoscaler";
 import { ExternalDns } from "../components/addons/externalDns";
 import { Certificate } from "../components/certificate";
 import { Cluster } from "../components/cluster";
+import { BackupBuckets, BACKUP_KEY_ALIAS } from "../components/backup/buckets";
+import { DataPath } from "../components/backup/jobs";
 import { Ghost } from "../components/ghost";
 import { MariaDb } from "../components/mariadb";
 import { Network } from "../components/network";
@@ -40,7 +42,7 @@ export interface SiteOutputs {
 }
 
 export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOutputs {
-    const role = siteRole(config.site);
+    const role = siteRole(config.site, config.backup.drMode);
     const name = config.site;
     // The one AWS provider of the stack: every AWS resource uses it, so nothing reaches the default region.
     const awsProvider = new aws.Provider(`${name}-aws`, {
@@ -150,7 +152,53 @@ export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOu
         smtp: config.app.ghost.smtp,
         smtpPassword: secrets.smtpPassword,
         protect: config.app.protectData,
+        replicas: role.ghostReplicas,
     }, { ...k8sOnly, dependsOn: [mariadb] });
+
+    // Backups. The dc stack owns both regional buckets (and their replication), so the dr region's copy exists
+    // before the dr stack is ever deployed; the dr stack finds its region's backup key by alias.
+    let backupKeyArn: pulumi.Output<string>;
+    if (config.site === "dc") {
+        const peerProvider = new aws.Provider(`${name}-aws-peer`, {
+            region: config.peerRegion as aws.Region,
+            defaultTags: { tags: { ...config.tags } },
+        });
+        const buckets = new BackupBuckets(`${name}-backup-buckets`, {
+            primary: { name: config.backup.localBucket, region: config.region, provider: awsProvider },
+            replica: { name: config.backup.peerBucket, region: config.peerRegion, provider: peerProvider },
+            lifecycle: config.backup.lifecycle,
+            objectLock: config.backup.objectLock,
+            protect: config.app.protectData,
+            tags,
+        }, awsOnly);
+        backupKeyArn = buckets.keyArns[0];
+    } else {
+        backupKeyArn = aws.kms.getAliasOutput({ name: BACKUP_KEY_ALIAS }, { provider: awsProvider }).targetKeyArn;
+    }
+    new DataPath(`${name}-datapath`, {
+        namespace: namespace.metadata.name,
+        region: config.region,
+        bucket: config.backup.localBucket,
+        keyArn: backupKeyArn,
+        ownPrefix: config.backup.prefixes[config.site],
+        peerPrefix: config.backup.prefixes[config.peerSite],
+        ...identityArgs,
+        mariadbImage: mariadb.image,
+        database: { host: mariadb.host, port: mariadb.port, name: mariadb.database, user: mariadb.user, secretName: mariadb.secretName },
+        ghostVersion: config.app.ghost.version,
+        contentClaimName: ghost.contentClaimName,
+        ghostUrl: `https://${config.dns.domain}`,
+        runsBackups: role.runsBackups,
+        restore: role.restore,
+        schedule: config.backup.schedule,
+        restoreSchedule: config.backup.restoreSchedule,
+        timeZone: config.backup.timeZone,
+        restoreBackupId: config.backup.restoreBackupId,
+        ghostExport: config.backup.ghostExportUser && secrets.ghostExportPassword
+            ? { user: config.backup.ghostExportUser, password: secrets.ghostExportPassword }
+            : undefined,
+        tags,
+    }, { ...both, dependsOn: [mariadb] });
 
     return {
         site: config.site,

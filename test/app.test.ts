@@ -82,9 +82,9 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             assert.equal(Object.keys(operator).length, 1);
         });
 
-        it("runs one Ghost on the official image, Recreate rollout, waiting for MariaDB before it starts", () => {
+        it("runs Ghost on the official image (one replica on the active site, none on the standby), Recreate, after MariaDB", () => {
             const d = deployment(run);
-            assert.equal(d.spec.replicas, 1);
+            assert.equal(d.spec.replicas, stack === "dc" ? 1 : 0);
             assert.deepEqual(d.spec.strategy, { type: "Recreate" });
             assert.equal(run.mocks.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
             const [wait, seed] = podSpec(run).initContainers;

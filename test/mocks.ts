@@ -67,6 +67,8 @@ export interface RecordedResource {
 export interface RecordedInvoke {
     token: string;
     inputs: Record<string, any>;
+    /** `urn::id` of the provider the invoke went to. */
+    provider?: string;
 }
 
 const PROVIDER_TYPES = /^pulumi:providers:/;
@@ -79,15 +81,24 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     private readonly outputsByKey = new Map<string, Record<string, any>>();
     private readonly providerRegions = new Map<string, string>();
     /** Answers for invokes the program is allowed to make; anything else fails the run. */
-    constructor(private readonly invokeAnswers: Record<string, (inputs: any) => Record<string, any>> = {}) {}
+    private readonly invokeAnswers: Record<string, (inputs: any, region: string) => Record<string, any>> = {
+        // The dr stack finds its region's backup key (created by the dc stack) by alias.
+        "aws:kms/getAlias:getAlias": (inputs, region) => ({
+            name: inputs.name,
+            arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:${inputs.name}`,
+            targetKeyId: "mrk-mock",
+            targetKeyArn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/mrk-mock`,
+            id: inputs.name,
+        }),
+    };
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
-        this.invokes.push({ token: args.token, inputs: args.inputs });
+        this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider });
         const answer = this.invokeAnswers[args.token];
         if (!answer) {
             throw new Error(`unanswered invoke ${args.token}: add an answer in test/mocks.ts if the program really needs it`);
         }
-        return answer(args.inputs);
+        return answer(args.inputs, this.regionOf(args.provider) ?? "mock-region-1");
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {

@@ -30,18 +30,23 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             assert.equal(new Set(urns).size, urns.length);
         });
 
-        it(`puts every AWS resource on one explicit provider in ${region}`, () => {
+        it(`puts every AWS resource on an explicit provider: the site's in ${region}, the peer region's only for the replica bucket`, () => {
             const providers = run.mocks.byType("pulumi:providers:aws");
-            assert.equal(providers.length, 1);
-            assert.equal(inputsOf(providers[0]).region, region);
-            const ref = `${providers[0].urn}::${providers[0].name}-id`;
+            const regions = providers.map((p) => inputsOf(p).region);
+            // Only dc owns the backup buckets, so only dc has a provider for the other region.
+            assert.deepEqual(regions, stack === "dc" ? [region, "eu-west-2"] : [region]);
+            const refOf = (p: RecordedResource) => `${p.urn}::${p.name}-id`;
+            const [own, peer] = providers.map(refOf);
             const awsResources = run.mocks.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
             assert.ok(awsResources.length > 10);
-            for (const r of awsResources) assert.equal(r.provider, ref, `${r.type} ${r.name} uses the site's AWS provider`);
-            // Remote components get no inherited providers from the SDK: they must carry it themselves.
-            for (const r of run.mocks.resources.filter((x) => x.remote)) {
-                assert.equal(r.providers.aws, ref, `${r.type} ${r.name} is handed the site's AWS provider`);
+            for (const r of awsResources) {
+                const expected = /backup-buckets-(replica(-|$)|key-replica)/.test(r.name) ? peer : own;
+                assert.equal(r.provider, expected, `${r.type} ${r.name} uses the right regional provider`);
             }
+            for (const r of run.mocks.resources.filter((x) => x.remote)) {
+                assert.equal(r.providers.aws, own, `${r.type} ${r.name} is handed the site's AWS provider`);
+            }
+            for (const invoke of run.mocks.invokes) assert.equal(invoke.provider, own, `${invoke.token} goes to the site's provider`);
         });
 
         it("puts every Kubernetes resource on the cluster's provider", () => {

@@ -38,6 +38,8 @@ export interface GhostArgs {
     smtpPassword?: pulumi.Output<string>;
     /** Protect the content volume from `pulumi destroy`. */
     protect: boolean;
+    /** 1 on the active site; 0 on a standby (the restore replaces its data). Never more: Ghost runs one instance. */
+    replicas: 0 | 1;
 }
 
 const restricted = {
@@ -138,7 +140,7 @@ export class Ghost extends pulumi.ComponentResource {
         new k8s.apps.v1.Deployment(`${name}-deployment`, {
             metadata: { name: "ghost", namespace: args.namespace, labels },
             spec: {
-                replicas: 1,
+                replicas: args.replicas,
                 // Recreate: the old pod stops before the new one starts, never two Ghosts on one volume.
                 strategy: { type: "Recreate" },
                 revisionHistoryLimit: 5,

@@ -1,0 +1,296 @@
+import * as aws from "@pulumi/aws";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { RestoreMode } from "../../stacks/roles";
+import { IrsaRole } from "../irsa";
+import { MARIADB_CLIENT_LABEL } from "../mariadb";
+
+/** The AWS CLI image (v2; the scripts' upload and fetch steps). Official, pinned. */
+export const AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.27.50";
+/** The scripts the jobs run: the very files the local drill runs (scripts/datapath). */
+export const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts", "datapath");
+const SCRIPTS_MOUNT = "/scripts";
+const WORK_MOUNT = "/work";
+const CONTENT_MOUNT = "/var/lib/ghost/content";
+const DB_SECRET_MOUNT = "/secrets/db";
+const EXPORT_SECRET_MOUNT = "/secrets/ghost-export";
+
+/** The script files, by name, as the ConfigMap carries them. */
+export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).sort();
+    if (files.length === 0) throw new Error(`no scripts in ${dir}`);
+    return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
+
+/** Write the site's own prefix; nothing else. */
+export function backupPolicy(bucket: string, prefix: string, keyArn: string): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } },
+            { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
+            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
+        ],
+    };
+}
+
+/** Read the other site's prefix; nothing else. */
+export function restorePolicy(bucket: string, prefix: string, keyArn: string): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } },
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
+            { Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
+        ],
+    };
+}
+
+export interface DataPathArgs {
+    namespace: pulumi.Input<string>;
+    region: string;
+    /** This site's regional backup bucket. */
+    bucket: string;
+    /** ARN of the backup KMS key in this region. */
+    keyArn: pulumi.Input<string>;
+    /** Prefix this site's backups go to, e.g. ghost/dc/. */
+    ownPrefix: string;
+    /** Prefix the other site's backups arrive under (by replication), e.g. ghost/dr/. */
+    peerPrefix: string;
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuer: pulumi.Input<string>;
+    /** The MariaDB server image: it carries mariadb-dump, mariadb, zstd. */
+    mariadbImage: string;
+    database: { host: pulumi.Input<string>; port: number; name: string; user: string; secretName: pulumi.Input<string> };
+    ghostVersion: string;
+    contentClaimName: pulumi.Input<string>;
+    /** Ghost's URL, for the optional JSON export. */
+    ghostUrl: string;
+    runsBackups: boolean;
+    restore: RestoreMode;
+    schedule: string;
+    restoreSchedule: string;
+    timeZone: string;
+    restoreBackupId?: string;
+    ghostExport?: { user: string; password: pulumi.Output<string> };
+    tags?: Record<string, string>;
+}
+
+/**
+ * The backup and restore jobs of a site: the scripts in a ConfigMap, one IRSA identity for each direction, the
+ * backup CronJob where this site backs up, and the restore CronJob (warm) or Job (cold) where it restores.
+ * Each job is a chain of containers of official images sharing an emptyDir: the MariaDB image for the database
+ * steps, the AWS CLI image for the S3 steps.
+ */
+export class DataPath extends pulumi.ComponentResource {
+    readonly backupRoleArn: pulumi.Output<string>;
+    readonly restoreRoleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: DataPathArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ghost-dcdr:backup:DataPath", name, {}, opts);
+
+        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
+            metadata: { name: "datapath-scripts", namespace: args.namespace },
+            data: readScripts(),
+        }, { parent: this });
+
+        const identity = (role: "backup" | "restore", policy: pulumi.Output<aws.iam.PolicyDocument>) => new IrsaRole(`${name}-${role}-irsa`, {
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuer: args.oidcIssuer,
+            namespace: args.namespace,
+            serviceAccountName: `ghost-${role}`,
+            description: `ghost-dcdr ${role} jobs (${args.ownPrefix})`,
+            policy,
+            tags: args.tags,
+        }, { parent: this });
+        // Both identities exist on both sites, so a role flip changes only which jobs run, never IAM.
+        const backupIdentity = identity("backup", pulumi.output(args.keyArn).apply((k) => backupPolicy(args.bucket, args.ownPrefix, k)));
+        const restoreIdentity = identity("restore", pulumi.output(args.keyArn).apply((k) => restorePolicy(args.bucket, args.peerPrefix, k)));
+
+        let exportSecret: k8s.core.v1.Secret | undefined;
+        if (args.ghostExport) {
+            exportSecret = new k8s.core.v1.Secret(`${name}-ghost-export`, {
+                metadata: { name: "ghost-export", namespace: args.namespace },
+                type: "Opaque",
+                stringData: { password: pulumi.secret(args.ghostExport.password) },
+            }, { parent: this });
+        }
+
+        const common = {
+            scriptsConfigMap: scripts.metadata.name,
+            exportSecretName: exportSecret?.metadata.name,
+        };
+        if (args.runsBackups) {
+            new k8s.batch.v1.CronJob(`${name}-backup`, {
+                metadata: { name: "ghost-backup", namespace: args.namespace },
+                spec: cronSpec(args.schedule, args.timeZone, jobSpec(backupPod(args, common), 3600, 2)),
+            }, { parent: this, dependsOn: [backupIdentity] });
+        }
+        if (args.restore === "scheduled") {
+            new k8s.batch.v1.CronJob(`${name}-restore`, {
+                metadata: { name: "ghost-restore", namespace: args.namespace },
+                spec: cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, common), 7200, 1)),
+            }, { parent: this, dependsOn: [restoreIdentity] });
+        } else if (args.restore === "on-bring-up") {
+            // Pulumi waits for the Job to finish, so the stack is up only once the data is restored. A changed
+            // spec (e.g. restoreBackupId) replaces the Job, which restores again.
+            new k8s.batch.v1.Job(`${name}-restore-once`, {
+                metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": "ghost-restore" } },
+                spec: jobSpec(restorePod(args, common), 7200, 1),
+            }, { parent: this, dependsOn: [restoreIdentity] });
+        }
+
+        this.backupRoleArn = backupIdentity.roleArn;
+        this.restoreRoleArn = restoreIdentity.roleArn;
+        this.registerOutputs({ backupRoleArn: this.backupRoleArn, restoreRoleArn: this.restoreRoleArn });
+    }
+}
+
+type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+function cronSpec(schedule: string, timeZone: string, jobTemplateSpec: k8s.types.input.batch.v1.JobSpec): k8s.types.input.batch.v1.CronJobSpec {
+    return {
+        schedule,
+        timeZone,
+        // Never two runs at once: a slow backup must not race the next one, nor a restore another restore.
+        concurrencyPolicy: "Forbid",
+        // A run missed by more than 10 minutes (e.g. the controller was down) is skipped, not run late in a burst.
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+        jobTemplate: { spec: jobTemplateSpec },
+    };
+}
+
+function jobSpec(template: PodTemplate, activeDeadlineSeconds: number, backoffLimit: number): k8s.types.input.batch.v1.JobSpec {
+    return { backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished: 86400, template };
+}
+
+const restricted = {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+};
+
+function step(name: string, image: string, script: string, env: EnvVar[], mounts: k8s.types.input.core.v1.VolumeMount[]): Container {
+    return {
+        name,
+        image,
+        command: ["bash", `${SCRIPTS_MOUNT}/${script}`],
+        env: [
+            { name: "WORK_DIR", value: WORK_MOUNT },
+            // The AWS CLI and MariaDB client keep caches under HOME; the root filesystem is read-only.
+            { name: "HOME", value: WORK_MOUNT },
+            { name: "TMPDIR", value: "/tmp" },
+            ...env,
+        ],
+        volumeMounts: [
+            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
+            { name: "work", mountPath: WORK_MOUNT },
+            { name: "tmp", mountPath: "/tmp" },
+            ...mounts,
+        ],
+        securityContext: restricted,
+        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+    };
+}
+
+function s3Env(args: DataPathArgs, prefix: string): EnvVar[] {
+    return [
+        { name: "BACKUP_BUCKET", value: args.bucket },
+        { name: "BACKUP_PREFIX", value: prefix },
+        { name: "AWS_REGION", value: args.region },
+    ];
+}
+
+function dbEnv(args: DataPathArgs, user: string): EnvVar[] {
+    return [
+        { name: "MARIADB_HOST", value: args.database.host },
+        { name: "MARIADB_PORT", value: String(args.database.port) },
+        { name: "MARIADB_DATABASE", value: args.database.name },
+        { name: "MARIADB_USER", value: user },
+        // A mounted file, not an env value: the password never sits in the pod spec or the process table.
+        { name: "MARIADB_PASSWORD_FILE", value: `${DB_SECRET_MOUNT}/password` },
+        { name: "GHOST_CONTENT_DIR", value: CONTENT_MOUNT },
+    ];
+}
+
+function podTemplate(
+    role: "backup" | "restore",
+    args: DataPathArgs,
+    common: { scriptsConfigMap: pulumi.Input<string> },
+    passwordKey: string,
+    contentReadOnly: boolean,
+    initContainers: Container[],
+    containers: Container[],
+    extraVolumes: k8s.types.input.core.v1.Volume[] = [],
+): PodTemplate {
+    const spec: k8s.types.input.core.v1.PodSpec = {
+        serviceAccountName: `ghost-${role}`,
+        restartPolicy: "Never",
+        securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+        initContainers,
+        containers,
+        volumes: [
+            { name: "scripts", configMap: { name: common.scriptsConfigMap, defaultMode: 0o555 } },
+            { name: "work", emptyDir: {} },
+            { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+            { name: "content", persistentVolumeClaim: { claimName: args.contentClaimName, readOnly: contentReadOnly } },
+            { name: "db-secret", secret: { secretName: args.database.secretName, items: [{ key: passwordKey, path: "password" }], defaultMode: 0o400 } },
+            ...extraVolumes,
+        ],
+    };
+    if (role === "backup") {
+        // The content volume is ReadWriteOnce: the backup must run on the node where Ghost has it mounted.
+        spec.affinity = {
+            podAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{
+                    labelSelector: { matchLabels: { "app.kubernetes.io/name": "ghost" } },
+                    topologyKey: "kubernetes.io/hostname",
+                }],
+            },
+        };
+    }
+    return { metadata: { labels: { "app.kubernetes.io/name": `ghost-${role}`, ...MARIADB_CLIENT_LABEL } }, spec };
+}
+
+function backupPod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input<string>; exportSecretName?: pulumi.Input<string> }): PodTemplate {
+    const content = [{ name: "content", mountPath: CONTENT_MOUNT, readOnly: true }];
+    const dbSecret = [{ name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true }];
+    const init: Container[] = [
+        step("dump", args.mariadbImage, "backup-dump.sh", [...dbEnv(args, args.database.user), { name: "GHOST_VERSION", value: args.ghostVersion }], [...content, ...dbSecret]),
+    ];
+    const extraVolumes: k8s.types.input.core.v1.Volume[] = [];
+    if (args.ghostExport && common.exportSecretName) {
+        init.push(step("ghost-export", AWS_CLI_IMAGE, "backup-ghost-export.sh", [
+            { name: "GHOST_EXPORT_ENABLED", value: "true" },
+            { name: "GHOST_ADMIN_URL", value: args.ghostUrl },
+            { name: "GHOST_ADMIN_USER", value: args.ghostExport.user },
+            { name: "GHOST_ADMIN_PASSWORD_FILE", value: `${EXPORT_SECRET_MOUNT}/password` },
+        ], [{ name: "export-secret", mountPath: EXPORT_SECRET_MOUNT, readOnly: true }]));
+        extraVolumes.push({ name: "export-secret", secret: { secretName: common.exportSecretName, defaultMode: 0o400 } });
+    }
+    const upload = step("upload", AWS_CLI_IMAGE, "backup-upload.sh", s3Env(args, args.ownPrefix), []);
+    return podTemplate("backup", args, common, "password", true, init, [upload], extraVolumes);
+}
+
+function restorePod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input<string> }): PodTemplate {
+    const fetchEnv: EnvVar[] = [
+        ...s3Env(args, args.peerPrefix),
+        // Lets a warm standby skip a set it already restored.
+        { name: "RESTORE_MARKER_FILE", value: `${CONTENT_MOUNT}/.dcdr-restored` },
+    ];
+    if (args.restoreBackupId) fetchEnv.push({ name: "RESTORE_BACKUP_ID", value: args.restoreBackupId });
+    const fetch = step("fetch", AWS_CLI_IMAGE, "restore-fetch.sh", fetchEnv, [{ name: "content", mountPath: CONTENT_MOUNT, readOnly: true }]);
+    // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants.
+    const apply = step("apply", args.mariadbImage, "restore-apply.sh", [...dbEnv(args, "root"), { name: "RESTORE_PARALLEL", value: "2" }], [
+        { name: "content", mountPath: CONTENT_MOUNT },
+        { name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true },
+    ]);
+    return podTemplate("restore", args, common, "root-password", false, [fetch], [apply]);
+}

@@ -1,0 +1,228 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/jobs";
+import { ConfigError, isCronSchedule, parseConfig } from "../stacks/config";
+import { siteRole } from "../stacks/roles";
+import { DC, DR, withConfig } from "./fixtures";
+import { MockRun, RecordedResource, runStack, unwrapSecrets } from "./mocks";
+
+const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
+const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const BUCKETS = { "eu-west-1": "ghost-dcdr-blog-example-com-backups-eu-west-1", "eu-west-2": "ghost-dcdr-blog-example-com-backups-eu-west-2" };
+
+/** The variables a script's header marks `required` (not "required when ..."). */
+function requiredVars(script: string): string[] {
+    const text = fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8");
+    return [...text.matchAll(/^#\s+([A-Z_]+)\s+required\s{2}/gm)].map((m) => m[1]);
+}
+
+/** Every container of a pod template in run order, with the script it runs. */
+function steps(template: any): { container: any; script: string }[] {
+    return [...(template.spec.initContainers ?? []), ...template.spec.containers].map((c: any) => ({
+        container: c,
+        script: path.basename(c.command[c.command.length - 1]),
+    }));
+}
+
+describe("backup buckets (owned by the dc stack)", () => {
+    let dc: MockRun;
+    let dr: MockRun;
+    before(async () => {
+        dc = await runStack("dc", DC);
+        dr = await runStack("dr", DR);
+    });
+
+    it("creates one bucket per region in dc and none in dr", () => {
+        assert.deepEqual(dc.mocks.byType("aws:s3/bucket:Bucket").map((b) => inputsOf(b).bucket).sort(), Object.values(BUCKETS));
+        assert.equal(dr.mocks.byType("aws:s3/bucket:Bucket").length, 0);
+        assert.deepEqual(dr.mocks.invokes.map((i) => [i.token, i.inputs.name]), [["aws:kms/getAlias:getAlias", "alias/ghost-dcdr-backups"]]);
+    });
+
+    it("versions, encrypts with the regional multi-region key, blocks public access and refuses plain HTTP on both", () => {
+        const buckets = dc.mocks.byType("aws:s3/bucket:Bucket");
+        const keys = [dc.mocks.one("aws:kms/key:Key", "backup-buckets-key"), dc.mocks.one("aws:kms/replicaKey:ReplicaKey")];
+        assert.equal(inputsOf(keys[0]).multiRegion, true);
+        for (const [i, bucket] of buckets.entries()) {
+            const sibling = (type: string) => dc.mocks.byType(type).find((r) => inputsOf(r).bucket === `${bucket.name}-id`);
+            assert.equal(inputsOf(sibling("aws:s3/bucketVersioning:BucketVersioning")!).versioningConfiguration.status, "Enabled");
+            const sse = inputsOf(sibling("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!).rules[0];
+            assert.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+            assert.equal(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, dc.mocks.outputsOf(keys[i]).arn, "the key of the bucket's own region");
+            const pab = inputsOf(sibling("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")!);
+            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+            const policy = JSON.parse(inputsOf(sibling("aws:s3/bucketPolicy:BucketPolicy")!).policy);
+            assert.deepEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
+            assert.equal(policy.Statement[0].Effect, "Deny");
+            const lifecycle = inputsOf(sibling("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!).rules[0];
+            assert.deepEqual(lifecycle.transitions, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER" }]);
+            assert.deepEqual(lifecycle.expiration, { days: 365 });
+        }
+    });
+
+    it("replicates each bucket into the other, KMS-encrypted, without propagating deletions", () => {
+        const configs = dc.mocks.byType("aws:s3/bucketReplicationConfig:BucketReplicationConfig").map(inputsOf);
+        assert.equal(configs.length, 2);
+        const pairs = configs.map((c) => [c.bucket, c.rules[0].destination.bucket]);
+        // The mocks' ARN for a bucket resource: region of its provider, then the resource name.
+        const arn = (name: string) => `arn:aws:s3:eu-west-${name.endsWith("replica") ? 2 : 1}:123456789012:${name}`;
+        assert.deepEqual(pairs.sort(), [
+            ["dc-backup-buckets-primary-id", arn("dc-backup-buckets-replica")],
+            ["dc-backup-buckets-replica-id", arn("dc-backup-buckets-primary")],
+        ]);
+        for (const c of configs) {
+            assert.deepEqual(c.rules[0].deleteMarkerReplication, { status: "Disabled" });
+            assert.deepEqual(c.rules[0].sourceSelectionCriteria, { sseKmsEncryptedObjects: { status: "Enabled" } });
+            assert.ok(c.rules[0].destination.encryptionConfiguration.replicaKmsKeyId);
+        }
+    });
+
+    it("turns on Object Lock only when configured, at bucket creation", async () => {
+        assert.equal(dc.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").length, 0);
+        const locked = await runStack("dc", withConfig(DC, { "ghost-dcdr:backupObjectLockMode": "COMPLIANCE", "ghost-dcdr:backupObjectLockDays": "14" }));
+        assert.ok(locked.mocks.byType("aws:s3/bucket:Bucket").every((b) => inputsOf(b).objectLockEnabled === true));
+        const locks = locked.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map(inputsOf);
+        assert.deepEqual(locks.map((l) => l.rule.defaultRetention), [{ mode: "COMPLIANCE", days: 14 }, { mode: "COMPLIANCE", days: 14 }]);
+    });
+});
+
+describe("backup and restore jobs", () => {
+    let dc: MockRun;
+    let dr: MockRun;
+    before(async () => {
+        dc = await runStack("dc", DC);
+        dr = await runStack("dr", DR);
+    });
+
+    it("mounts the repository's scripts byte for byte: one set of scripts for the cluster and the drill", () => {
+        for (const run of [dc, dr]) {
+            const data = inputsOf(run.mocks.one("kubernetes:core/v1:ConfigMap", "datapath-scripts")).data;
+            assert.deepEqual(data, readScripts());
+            assert.ok(Object.keys(data).includes("backup-dump.sh") && Object.keys(data).includes("restore-apply.sh"));
+        }
+    });
+
+    it("backs up only on the active site, on schedule, never two at once, with deadlines and history limits", () => {
+        assert.equal(dr.mocks.byType("kubernetes:batch/v1:CronJob").filter((c) => c.name.endsWith("backup")).length, 0);
+        const cron = inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec;
+        assert.equal(cron.schedule, "0 * * * *");
+        assert.equal(cron.timeZone, "Etc/UTC");
+        assert.equal(cron.concurrencyPolicy, "Forbid");
+        assert.ok(cron.startingDeadlineSeconds > 0 && cron.jobTemplate.spec.activeDeadlineSeconds > 0);
+        assert.ok(cron.jobTemplate.spec.backoffLimit >= 1);
+        assert.ok(cron.successfulJobsHistoryLimit > 0 && cron.failedJobsHistoryLimit > 0);
+    });
+
+    it("runs dump (mariadb image) then upload (aws-cli image), each given every variable its script requires", () => {
+        const template = inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec.jobTemplate.spec.template;
+        const chain = steps(template);
+        assert.deepEqual(chain.map((s) => [s.script, s.container.image]),
+            [["backup-dump.sh", "docker.io/library/mariadb:10.11.19"], ["backup-upload.sh", AWS_CLI_IMAGE]]);
+        for (const { container, script } of chain) {
+            const env = envOf(container);
+            for (const v of requiredVars(script)) assert.ok(v in env, `${script} requires ${v}`);
+        }
+        const upload = envOf(chain[1].container);
+        assert.equal(upload.BACKUP_BUCKET, BUCKETS["eu-west-1"], "the active site writes to its own region's bucket");
+        assert.equal(upload.BACKUP_PREFIX, "ghost/dc/");
+        assert.equal(upload.AWS_REGION, "eu-west-1");
+        assert.equal(envOf(chain[0].container).MARIADB_PASSWORD_FILE, "/secrets/db/password");
+        assert.equal(envOf(chain[0].container).GHOST_VERSION, "6.65.0");
+        assert.equal(template.spec.serviceAccountName, "ghost-backup");
+        assert.equal(template.metadata.labels["ghost-dcdr/mariadb-client"], "true", "admitted by the MariaDB NetworkPolicy");
+        const content = template.spec.volumes.find((v: any) => v.name === "content");
+        assert.deepEqual(content.persistentVolumeClaim, { claimName: "ghost-content", readOnly: true });
+        assert.equal(template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
+    });
+
+    it("uses no static AWS keys and no password in any env value", () => {
+        for (const run of [dc, dr]) {
+            for (const r of [...run.mocks.byType("kubernetes:batch/v1:CronJob"), ...run.mocks.byType("kubernetes:batch/v1:Job")]) {
+                const text = JSON.stringify(inputsOf(r));
+                assert.doesNotMatch(text, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+                assert.doesNotMatch(text, /MOCKPW/);
+            }
+        }
+    });
+
+    it("gives each site's IRSA roles only its own prefix to write and the other's to read", () => {
+        const policy = (run: MockRun, role: string) =>
+            JSON.parse(inputsOf(run.mocks.one("aws:iam/rolePolicy:RolePolicy", `datapath-${role}-irsa-policy`)).policy);
+        const write = policy(dc, "backup").Statement.find((s: any) => s.Action.includes("s3:PutObject"));
+        assert.equal(write.Resource, `arn:aws:s3:::${BUCKETS["eu-west-1"]}/ghost/dc/*`);
+        const read = policy(dr, "restore").Statement;
+        assert.ok(read.every((s: any) => !s.Action.includes("s3:PutObject") && !s.Action.includes("s3:DeleteObject")), "restore cannot write");
+        assert.equal(read.find((s: any) => s.Action.includes("s3:GetObject")).Resource, `arn:aws:s3:::${BUCKETS["eu-west-2"]}/ghost/dc/*`);
+        assert.equal(read.find((s: any) => s.Action.includes("kms:Decrypt")).Resource, "arn:aws:kms:eu-west-2:123456789012:key/mrk-mock");
+        const trust = JSON.parse(inputsOf(dr.mocks.one("aws:iam/role:Role", "datapath-restore-irsa-role")).assumeRolePolicy);
+        assert.ok(Object.entries(trust.Statement[0].Condition.StringEquals).some(([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:ghost:ghost-restore"));
+    });
+
+    it("warm standby: restores the other site's backups from its local replica on the restore schedule", () => {
+        const cron = inputsOf(dr.mocks.one("kubernetes:batch/v1:CronJob", "datapath-restore")).spec;
+        assert.equal(cron.schedule, "30 * * * *");
+        assert.equal(cron.concurrencyPolicy, "Forbid");
+        const chain = steps(cron.jobTemplate.spec.template);
+        assert.deepEqual(chain.map((s) => [s.script, s.container.image]),
+            [["restore-fetch.sh", AWS_CLI_IMAGE], ["restore-apply.sh", "docker.io/library/mariadb:10.11.19"]]);
+        for (const { container, script } of chain) {
+            for (const v of requiredVars(script)) assert.ok(v in envOf(container), `${script} requires ${v}`);
+        }
+        const fetch = envOf(chain[0].container);
+        assert.equal(fetch.BACKUP_BUCKET, BUCKETS["eu-west-2"]);
+        assert.equal(fetch.BACKUP_PREFIX, "ghost/dc/");
+        assert.equal(fetch.RESTORE_BACKUP_ID, undefined, "newest complete set by default");
+        assert.equal(dc.mocks.byType("kubernetes:batch/v1:CronJob").filter((c) => c.name.endsWith("restore")).length, 0, "the active site never restores");
+    });
+
+    it("cold standby: one restore Job at bring-up, of the set named by restoreBackupId when given", async () => {
+        const cold = await runStack("dr", withConfig(DR, { "ghost-dcdr:drMode": "cold", "ghost-dcdr:restoreBackupId": "20261121T220000Z" }));
+        assert.equal(cold.mocks.byType("kubernetes:batch/v1:CronJob").length, 0);
+        const job = inputsOf(cold.mocks.one("kubernetes:batch/v1:Job")).spec;
+        assert.equal(envOf(job.template.spec.initContainers[0]).RESTORE_BACKUP_ID, "20261121T220000Z");
+        assert.ok(job.activeDeadlineSeconds > 0 && job.backoffLimit >= 1);
+    });
+});
+
+describe("site roles", () => {
+    it("derives every behaviour from the site and the DR mode", () => {
+        assert.deepEqual(siteRole("dc", "warm"), { active: true, publishesDomain: true, runsBackups: true, restore: "none", ghostReplicas: 1 });
+        assert.deepEqual(siteRole("dr", "warm"), { active: false, publishesDomain: false, runsBackups: false, restore: "scheduled", ghostReplicas: 0 });
+        assert.equal(siteRole("dr", "cold").restore, "on-bring-up");
+    });
+});
+
+describe("backup config", () => {
+    const problems = (changes: Record<string, string | undefined>) => {
+        try {
+            parseConfig(withConfig(DC, changes), "dc");
+            return [];
+        } catch (e) {
+            return (e as ConfigError).problems;
+        }
+    };
+
+    it("knows cron schedules", () => {
+        for (const ok of ["0 * * * *", "*/15 * * * *", "5 1-5 * * 1,3,5"]) assert.ok(isCronSchedule(ok), ok);
+        for (const bad of ["hourly", "0 * * *", "0 * * * * *", "@hourly", "a * * * *"]) assert.ok(!isCronSchedule(bad), bad);
+    });
+
+    const rules: [Record<string, string>, string][] = [
+        [{ "ghost-dcdr:backupSchedule": "hourly" }, 'ghost-dcdr:backupSchedule: "hourly" is not a five-field cron schedule. Fix: pulumi config set ghost-dcdr:backupSchedule "0 * * * *" -s dc'],
+        [{ "ghost-dcdr:scheduleTimeZone": "Mars/Olympus" }, 'ghost-dcdr:scheduleTimeZone: "Mars/Olympus" is not an IANA time zone. Fix: pulumi config set ghost-dcdr:scheduleTimeZone Europe/London -s dc'],
+        [{ "ghost-dcdr:drMode": "hot" }, 'ghost-dcdr:drMode: "hot" is not a DR mode; it must be warm or cold. Fix: pulumi config set ghost-dcdr:drMode warm -s dc'],
+        [{ "ghost-dcdr:restoreBackupId": "latest" }, 'ghost-dcdr:restoreBackupId: "latest" is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix). Fix: pulumi config rm ghost-dcdr:restoreBackupId -s dc (newest), or set an id such as 20261121T220000Z'],
+        [{ "ghost-dcdr:backupTransitionGlacierDays": "400" }, 'ghost-dcdr:backupTransitionIaDays/backupTransitionGlacierDays/backupExpireDays: "30/400/365" must increase (Standard-IA, then Glacier, then expiry). Fix: set e.g. 30, 90 and 365'],
+        [{ "ghost-dcdr:backupTransitionIaDays": "7" }, 'ghost-dcdr:backupTransitionIaDays: "7" must be 30 or more. Fix: pulumi config set ghost-dcdr:backupTransitionIaDays 30 -s dc'],
+        [{ "ghost-dcdr:backupObjectLockMode": "strict" }, 'ghost-dcdr:backupObjectLockMode: "strict" is not an Object Lock mode; it must be empty, GOVERNANCE or COMPLIANCE. Fix: pulumi config set ghost-dcdr:backupObjectLockMode GOVERNANCE -s dc'],
+        [{ "ghost-dcdr:backupObjectLockMode": "GOVERNANCE", "ghost-dcdr:backupObjectLockDays": "400" }, 'ghost-dcdr:backupObjectLockDays: "400" is longer than backupExpireDays (365): locked backups could never expire. Fix: pulumi config set ghost-dcdr:backupObjectLockDays 30 -s dc'],
+        [{ "ghost-dcdr:backupBucketPrefix": "My_Bucket" }, 'ghost-dcdr:backupBucketPrefix: "My_Bucket" gives the bucket name My_Bucket-backups-eu-west-1, which S3 refuses (3-63 lower-case letters, digits, hyphens). Fix: pulumi config set ghost-dcdr:backupBucketPrefix acme-blog -s dc'],
+        [{ "ghost-dcdr:ghostExport": "true" }, 'ghost-dcdr:ghostExport: "true" needs the staff user it logs in as (ghostExportUser and ghostExportPassword). Fix: pulumi config set ghost-dcdr:ghostExportUser admin@example.com -s dc && pulumi config set --secret ghost-dcdr:ghostExportPassword -s dc'],
+    ];
+    for (const [changes, message] of rules) {
+        it(`rejects ${JSON.stringify(changes)}`, () => {
+            const found = problems(changes);
+            assert.ok(found.includes(message), found.join("\n"));
+        });
+    }
+});
