@@ -53,6 +53,7 @@ export interface SiteConfig {
     };
     readonly app: AppConfig;
     readonly backup: BackupConfig;
+    readonly failover: FailoverConfig;
     /** Tags for every AWS resource of the site. */
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -88,6 +89,16 @@ export interface AppConfig {
 }
 
 export type DrMode = "warm" | "cold";
+export type DnsFailover = "manual" | "automatic";
+
+export interface FailoverConfig {
+    /** dr stack: its own flag. dc stack: always false (dc learns the flag from the dr stack). */
+    readonly flag: boolean;
+    /** dc stack: the dr stack to read the flag from; undefined when there is no dr site. */
+    readonly peerStack?: string;
+    readonly dns: DnsFailover;
+    readonly catchUpRestore: boolean;
+}
 export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
 
 export interface BackupConfig {
@@ -467,6 +478,26 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             `${setCmd(`${PROJECT}:ghostExportUser`, "admin@example.com")} && pulumi config set --secret ${PROJECT}:ghostExportPassword -s ${stack}`);
     }
 
+    // Failover.
+    const failover = boolean("failover");
+    if (failover === true && site === "dc") {
+        fail(`${PROJECT}:failover`, "true", "is set on the dc stack; the flag lives on the dr stack only",
+            `pulumi config rm ${PROJECT}:failover -s ${stack} && pulumi config set ${PROJECT}:failover true -s <dr stack>`);
+    }
+    const peerStack = defaulted("peerStack");
+    if (peerStack !== "" && site === "dr") {
+        fail(`${PROJECT}:peerStack`, peerStack, "is set on the dr stack; only dc reads its peer (dr holds the flag itself)",
+            `pulumi config rm ${PROJECT}:peerStack -s ${stack}`);
+    }
+    if (peerStack !== "" && !/^([\w.-]+\/){0,2}[\w.-]+$/.test(peerStack)) {
+        fail(`${PROJECT}:peerStack`, peerStack, "is not a stack name (org/project/stack)", setCmd(`${PROJECT}:peerStack`, "acme/ghost-dcdr/dr"));
+    }
+    const dnsFailover = defaulted("dnsFailover");
+    if (dnsFailover !== "manual" && dnsFailover !== "automatic") {
+        fail(`${PROJECT}:dnsFailover`, dnsFailover, "is not a DNS failover mode; it must be manual or automatic", setCmd(`${PROJECT}:dnsFailover`, "manual"));
+    }
+    const catchUpRestore = boolean("catchUpRestore");
+
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -534,6 +565,12 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             lifecycle: { iaDays: iaDays as number, glacierDays: glacierDays as number, expireDays: expireDays as number },
             objectLock: lockMode === "" ? undefined : { mode: lockMode as ObjectLockMode, days: lockDays as number },
             ghostExportUser: ghostExport ? exportUser : undefined,
+        },
+        failover: {
+            flag: failover as boolean,
+            peerStack: peerStack === "" ? undefined : peerStack,
+            dns: dnsFailover as DnsFailover,
+            catchUpRestore: catchUpRestore as boolean,
         },
         tags: { project: PROJECT, site: s, stack, "managed-by": "pulumi" },
     });

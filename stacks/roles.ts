@@ -1,32 +1,88 @@
 /**
- * The one place that decides what each site does. Everything that differs between the active and the standby
- * site (who publishes the public domain, who backs up, who restores, whether Ghost runs) reads it from here.
+ * The one place that decides what each site does. The dr stack's `failover` flag is the single source of truth;
+ * the dc stack reads it from the dr stack (`peerStack`). Everything that differs between the active and the
+ * standby site (DNS, backups, restores, whether Ghost runs) is derived here and nowhere else.
  */
-import type { DrMode, Site } from "./config";
+import * as pulumi from "@pulumi/pulumi";
+import type { DnsFailover, DrMode, Site, SiteConfig } from "./config";
 
 export type RestoreMode = "none" | "scheduled" | "on-bring-up";
+
+/** What the dc stack knows of the dr stack, read through a StackReference. */
+export interface PeerState {
+    /** The dr stack exists and has been deployed (it has outputs). */
+    readonly deployed: boolean;
+    /** The dr stack's failover flag, as of its last deployment. */
+    readonly failover: boolean;
+}
+
+export interface RoleInputs {
+    readonly site: Site;
+    /** dr: its own flag. dc: ignored (see `peer`). */
+    readonly flag: boolean;
+    /** dc: the dr stack's state; undefined when no peer stack is configured. */
+    readonly peer?: PeerState;
+    readonly drMode: DrMode;
+    readonly dns: DnsFailover;
+    readonly catchUpRestore: boolean;
+}
 
 export interface SiteRole {
     /** Serves the public domain and accepts writes. */
     readonly active: boolean;
-    /** Publishes `<domain>` in DNS (the site-specific `<site>.<domain>` is always published). */
-    readonly publishesDomain: boolean;
-    /** Runs the backup CronJob. A standby never does: it would publish stale backups. */
+    /**
+     * This stack writes the public `<domain>` record(s). The dr stack does whenever it is deployed; the dc stack
+     * only while there is no dr site. So one stack at a time owns the name, and the dr stack can move it alone.
+     */
+    readonly ownsDomainRecord: boolean;
+    /** The site `<domain>` points at (as primary) when this stack writes it. */
+    readonly domainTarget: Site;
+    /** Route 53 health checks fail `<domain>` over to dr's maintenance page when dc stops answering. */
+    readonly automaticDns: boolean;
+    /** The backup CronJob is active (not suspended). A standby never backs up: it would publish stale backups. */
     readonly runsBackups: boolean;
-    /** How this site restores the other site's backups: never while active. */
+    /** How a standby restores the active site's backups. "none" on the active site: it never restores. */
     readonly restore: RestoreMode;
-    /** Ghost replicas: one on the active site; none on a standby, whose data the restore replaces under it. */
+    /** dr just turned active: restore the newest backup once, before Ghost takes traffic. */
+    readonly catchUpRestore: boolean;
+    /** One Ghost on the active site; none on a standby, whose data the restores replace. */
     readonly ghostReplicas: 0 | 1;
 }
 
-/** Until the failover flag exists, dc is active and dr is the standby. */
-export function siteRole(site: Site, drMode: DrMode): SiteRole {
-    const active = site === "dc";
+/** Pure: the role of a site from its inputs. Table-tested over every combination. */
+export function deriveRole(inputs: RoleInputs): SiteRole {
+    const active = inputs.site === "dr" ? inputs.flag : !(inputs.peer?.deployed === true && inputs.peer.failover);
+    const drIsActive = inputs.site === "dr" ? inputs.flag : inputs.peer?.deployed === true && inputs.peer.failover;
     return {
         active,
-        publishesDomain: active,
+        ownsDomainRecord: inputs.site === "dr" || inputs.peer?.deployed !== true,
+        domainTarget: drIsActive ? "dr" : "dc",
+        // Only the dr stack can fail over to itself, and only while it is the standby.
+        automaticDns: inputs.dns === "automatic" && inputs.site === "dr" && !drIsActive,
         runsBackups: active,
-        restore: active ? "none" : drMode === "warm" ? "scheduled" : "on-bring-up",
+        restore: active ? "none" : inputs.drMode === "warm" ? "scheduled" : "on-bring-up",
+        catchUpRestore: inputs.site === "dr" && active && inputs.catchUpRestore,
         ghostReplicas: active ? 1 : 0,
     };
+}
+
+/**
+ * Reads what the role depends on and derives it. The dc stack reads the dr stack's `failover` output; a peer
+ * with no outputs (initialised, never deployed) counts as not deployed.
+ */
+export async function resolveRole(config: SiteConfig): Promise<SiteRole> {
+    let peer: PeerState | undefined;
+    if (config.site === "dc" && config.failover.peerStack) {
+        const ref = new pulumi.StackReference(`${config.site}-peer`, { name: config.failover.peerStack });
+        const [site, flag] = await Promise.all([ref.getOutputDetails("siteName"), ref.getOutputDetails("failover")]);
+        peer = { deployed: site.value !== undefined, failover: flag.value === true };
+    }
+    return deriveRole({
+        site: config.site,
+        flag: config.failover.flag,
+        peer,
+        drMode: config.backup.drMode,
+        dns: config.failover.dns,
+        catchUpRestore: config.failover.catchUpRestore,
+    });
 }

@@ -245,6 +245,26 @@ export const CONFIG_KEYS = {
         secret: true,
         optional: true,
     },
+    failover: {
+        type: "boolean",
+        description: "Set on the dr stack only: true makes dr the active site (serves the domain, backs up) and dc the standby. The single source of truth for which site is active.",
+        default: false,
+    },
+    peerStack: {
+        type: "string",
+        description: "dc stack only: the dr stack's fully qualified name (org/ghost-dcdr/dr), read for the failover flag. Empty: no dr site, dc is active and owns the domain.",
+        default: "",
+    },
+    dnsFailover: {
+        type: "string",
+        description: "manual: the domain follows the failover flag only. automatic: Route 53 health checks also send visitors to the dr site's maintenance page when dc stops answering.",
+        default: "manual",
+    },
+    catchUpRestore: {
+        type: "boolean",
+        description: "When dr turns active, restore the newest backup before Ghost starts. Set false only when no backup exists yet.",
+        default: true,
+    },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

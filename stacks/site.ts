@@ -1,6 +1,6 @@
 /**
- * Builds one site (dc or dr) from the validated config. DC and DR run this same code; only config differs.
- * Later layers (application tier, backups, restore, failover roles) plug in here.
+ * Builds one site (dc or dr) from the validated config. DC and DR run this same code; only config differs, and
+ * what the site does (active or standby) comes from stacks/roles.ts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,13 +11,14 @@ import { Certificate } from "../components/certificate";
 import { Cluster } from "../components/cluster";
 import { BackupBuckets, BACKUP_KEY_ALIAS } from "../components/backup/buckets";
 import { DataPath } from "../components/backup/jobs";
-import { Ghost } from "../components/ghost";
+import { PublicDomain, switchTimeEstimate } from "../components/dns";
+import { Ghost, GHOST_HEALTH_PATH, GhostContent } from "../components/ghost";
 import { MariaDb } from "../components/mariadb";
 import { Network } from "../components/network";
 import { Storage } from "../components/storage";
 import * as k8s from "@pulumi/kubernetes";
 import { SiteConfig, SiteSecrets } from "./config";
-import { siteRole } from "./roles";
+import { resolveRole, SiteRole } from "./roles";
 
 export interface SiteOutputs {
     site: string;
@@ -33,6 +34,10 @@ export interface SiteOutputs {
     externalDnsEnabled: boolean;
     externalDnsRoleArn: pulumi.Output<string>;
     active: boolean;
+    /** dr: its failover flag (the dc stack reads this). dc: false. */
+    failover: boolean;
+    role: SiteRole;
+    dnsSwitchTime: string;
     ghostUrl: pulumi.Output<string>;
     ghostAdminUrl: pulumi.Output<string>;
     ghostSiteUrl: pulumi.Output<string>;
@@ -41,8 +46,8 @@ export interface SiteOutputs {
     databaseRootPassword: pulumi.Output<string>;
 }
 
-export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOutputs {
-    const role = siteRole(config.site, config.backup.drMode);
+export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): Promise<SiteOutputs> {
+    const role = await resolveRole(config);
     const name = config.site;
     // The one AWS provider of the stack: every AWS resource uses it, so nothing reaches the default region.
     const awsProvider = new aws.Provider(`${name}-aws`, {
@@ -128,32 +133,12 @@ export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOu
         storageClassName: storage.storageClassName,
         protect: config.app.protectData,
     }, k8sOnly);
-    const ghost = new Ghost(`${name}-ghost`, {
+    const content = new GhostContent(`${name}-ghost-content`, {
         namespace: namespace.metadata.name,
-        version: config.app.ghost.version,
-        cpu: config.app.ghost.cpu,
-        memoryMi: config.app.ghost.memoryMi,
         storageGi: config.app.ghost.storageGi,
         storageClassName: storage.storageClassName,
-        domain: config.dns.domain,
-        siteHostname: config.dns.siteHostname,
-        publishesDomain: role.publishesDomain,
-        certificateArn: certificate.certificateArn,
-        database: {
-            host: mariadb.host,
-            port: mariadb.port,
-            user: mariadb.user,
-            name: mariadb.database,
-            secretName: mariadb.secretName,
-            passwordKey: "password",
-            clientImage: mariadb.image,
-        },
-        staffDeviceVerification: config.app.ghost.staffDeviceVerification,
-        smtp: config.app.ghost.smtp,
-        smtpPassword: secrets.smtpPassword,
         protect: config.app.protectData,
-        replicas: role.ghostReplicas,
-    }, { ...k8sOnly, dependsOn: [mariadb] });
+    }, k8sOnly);
 
     // Backups. The dc stack owns both regional buckets (and their replication), so the dr region's copy exists
     // before the dr stack is ever deployed; the dr stack finds its region's backup key by alias.
@@ -175,7 +160,7 @@ export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOu
     } else {
         backupKeyArn = aws.kms.getAliasOutput({ name: BACKUP_KEY_ALIAS }, { provider: awsProvider }).targetKeyArn;
     }
-    new DataPath(`${name}-datapath`, {
+    const dataPath = new DataPath(`${name}-datapath`, {
         namespace: namespace.metadata.name,
         region: config.region,
         bucket: config.backup.localBucket,
@@ -183,13 +168,14 @@ export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOu
         ownPrefix: config.backup.prefixes[config.site],
         peerPrefix: config.backup.prefixes[config.peerSite],
         ...identityArgs,
+        fence: { hostedZoneId: config.dns.hostedZoneId, domain: config.dns.domain, siteHostname: config.dns.siteHostname },
         mariadbImage: mariadb.image,
         database: { host: mariadb.host, port: mariadb.port, name: mariadb.database, user: mariadb.user, secretName: mariadb.secretName },
         ghostVersion: config.app.ghost.version,
-        contentClaimName: ghost.contentClaimName,
+        contentClaimName: content.claimName,
         ghostUrl: `https://${config.dns.domain}`,
-        runsBackups: role.runsBackups,
-        restore: role.restore,
+        role,
+        drMode: config.backup.drMode,
         schedule: config.backup.schedule,
         restoreSchedule: config.backup.restoreSchedule,
         timeZone: config.backup.timeZone,
@@ -199,6 +185,44 @@ export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOu
             : undefined,
         tags,
     }, { ...both, dependsOn: [mariadb] });
+
+    const ghost = new Ghost(`${name}-ghost`, {
+        namespace: namespace.metadata.name,
+        version: config.app.ghost.version,
+        cpu: config.app.ghost.cpu,
+        memoryMi: config.app.ghost.memoryMi,
+        contentClaimName: content.claimName,
+        domain: config.dns.domain,
+        siteHostname: config.dns.siteHostname,
+        certificateArn: certificate.certificateArn,
+        database: {
+            host: mariadb.host,
+            port: mariadb.port,
+            user: mariadb.user,
+            name: mariadb.database,
+            secretName: mariadb.secretName,
+            passwordKey: "password",
+            clientImage: mariadb.image,
+        },
+        staffDeviceVerification: config.app.ghost.staffDeviceVerification,
+        smtp: config.app.ghost.smtp,
+        smtpPassword: secrets.smtpPassword,
+        replicas: role.ghostReplicas,
+        // A site turning active restores the newest backup before Ghost takes traffic.
+        startAfter: dataPath.restoreBeforeGhost ? [dataPath.restoreBeforeGhost] : [],
+    }, { ...k8sOnly, dependsOn: [mariadb] });
+
+    // The public name: written by the dr stack once it exists, by dc only while there is no dr site.
+    if (role.ownsDomainRecord) {
+        new PublicDomain(`${name}-public-domain`, {
+            hostedZoneId: config.dns.hostedZoneId,
+            domain: config.dns.domain,
+            target: role.domainTarget,
+            automatic: role.automaticDns,
+            healthPath: GHOST_HEALTH_PATH,
+            tags,
+        }, { ...awsOnly, dependsOn: [ghost] });
+    }
 
     return {
         site: config.site,
@@ -214,6 +238,9 @@ export function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): SiteOu
         externalDnsEnabled: externalDns.enabled,
         externalDnsRoleArn: externalDns.roleArn,
         active: role.active,
+        failover: config.site === "dr" && config.failover.flag,
+        role,
+        dnsSwitchTime: switchTimeEstimate().explanation,
         ghostUrl: ghost.url,
         ghostAdminUrl: ghost.adminUrl,
         ghostSiteUrl: ghost.siteUrl,

@@ -142,11 +142,20 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             assert.match(a["alb.ingress.kubernetes.io/load-balancer-attributes"], /idle_timeout\.timeout_seconds=300/);
             assert.equal(a["external-dns.alpha.kubernetes.io/ttl"], "60");
             assert.equal(a["external-dns.alpha.kubernetes.io/ingress-hostname-source"], "annotation-only");
-            const published = a["external-dns.alpha.kubernetes.io/hostname"].split(",");
-            // Until the failover issue, dc is the active site and the only one publishing the public name.
-            assert.deepEqual(published, stack === "dc" ? ["dc.blog.example.com", "blog.example.com"] : ["dr.blog.example.com"]);
+            // ExternalDNS publishes only the site's own name; the public domain is a Route 53 record (components/dns).
+            assert.equal(a["external-dns.alpha.kubernetes.io/hostname"], `${stack}.blog.example.com`);
             assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["blog.example.com", `${stack}.blog.example.com`],
                 "both names route on both sites, so a DNS switch needs no ALB change");
+            const backends = ingress.spec.rules.map((r: any) => r.http.paths[0].backend.service);
+            if (stack === "dc") {
+                assert.ok(backends.every((b: any) => b.name === "ghost" && b.port.name === "http"), "the active site serves Ghost");
+                assert.equal(a["alb.ingress.kubernetes.io/actions.maintenance"], undefined);
+            } else {
+                assert.ok(backends.every((b: any) => b.name === "maintenance" && b.port.name === "use-annotation"), "the standby answers with a maintenance page");
+                const action = JSON.parse(a["alb.ingress.kubernetes.io/actions.maintenance"]);
+                assert.equal(action.type, "fixed-response");
+                assert.equal(action.fixedResponseConfig.statusCode, "503");
+            }
             assert.ok(!JSON.stringify(a).includes("service.beta.kubernetes.io"), "no Service-only annotations");
         });
 

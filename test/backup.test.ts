@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/jobs";
 import { ConfigError, isCronSchedule, parseConfig } from "../stacks/config";
-import { siteRole } from "../stacks/roles";
+import { deriveRole } from "../stacks/roles";
 import { DC, DR, withConfig } from "./fixtures";
-import { MockRun, RecordedResource, runStack, unwrapSecrets } from "./mocks";
+import { MockRun, RecordedResource, cachedRun, unwrapSecrets } from "./mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
@@ -29,8 +29,8 @@ describe("backup buckets (owned by the dc stack)", () => {
     let dc: MockRun;
     let dr: MockRun;
     before(async () => {
-        dc = await runStack("dc", DC);
-        dr = await runStack("dr", DR);
+        dc = await cachedRun("dc", DC);
+        dr = await cachedRun("dr", DR);
     });
 
     it("creates one bucket per region in dc and none in dr", () => {
@@ -79,7 +79,7 @@ describe("backup buckets (owned by the dc stack)", () => {
 
     it("turns on Object Lock only when configured, at bucket creation", async () => {
         assert.equal(dc.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").length, 0);
-        const locked = await runStack("dc", withConfig(DC, { "ghost-dcdr:backupObjectLockMode": "COMPLIANCE", "ghost-dcdr:backupObjectLockDays": "14" }));
+        const locked = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:backupObjectLockMode": "COMPLIANCE", "ghost-dcdr:backupObjectLockDays": "14" }));
         assert.ok(locked.mocks.byType("aws:s3/bucket:Bucket").every((b) => inputsOf(b).objectLockEnabled === true));
         const locks = locked.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map(inputsOf);
         assert.deepEqual(locks.map((l) => l.rule.defaultRetention), [{ mode: "COMPLIANCE", days: 14 }, { mode: "COMPLIANCE", days: 14 }]);
@@ -90,8 +90,8 @@ describe("backup and restore jobs", () => {
     let dc: MockRun;
     let dr: MockRun;
     before(async () => {
-        dc = await runStack("dc", DC);
-        dr = await runStack("dr", DR);
+        dc = await cachedRun("dc", DC);
+        dr = await cachedRun("dr", DR);
     });
 
     it("mounts the repository's scripts byte for byte: one set of scripts for the cluster and the drill", () => {
@@ -102,9 +102,10 @@ describe("backup and restore jobs", () => {
         }
     });
 
-    it("backs up only on the active site, on schedule, never two at once, with deadlines and history limits", () => {
-        assert.equal(dr.mocks.byType("kubernetes:batch/v1:CronJob").filter((c) => c.name.endsWith("backup")).length, 0);
+    it("backs up only on the active site (the standby's CronJob is suspended), never two at once, with deadlines", () => {
+        assert.equal(inputsOf(dr.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec.suspend, true);
         const cron = inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec;
+        assert.equal(cron.suspend, false);
         assert.equal(cron.schedule, "0 * * * *");
         assert.equal(cron.timeZone, "Etc/UTC");
         assert.equal(cron.concurrencyPolicy, "Forbid");
@@ -116,13 +117,17 @@ describe("backup and restore jobs", () => {
     it("runs dump (mariadb image) then upload (aws-cli image), each given every variable its script requires", () => {
         const template = inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec.jobTemplate.spec.template;
         const chain = steps(template);
-        assert.deepEqual(chain.map((s) => [s.script, s.container.image]),
-            [["backup-dump.sh", "docker.io/library/mariadb:10.11.19"], ["backup-upload.sh", AWS_CLI_IMAGE]]);
+        assert.deepEqual(chain.map((s) => [s.script, s.container.image]), [
+            ["backup-dump.sh", "docker.io/library/mariadb:10.11.19"],
+            ["backup-fence.sh", AWS_CLI_IMAGE],
+            ["backup-upload.sh", AWS_CLI_IMAGE],
+        ]);
+        assert.deepEqual(envOf(chain[1].container).FENCE_SITE_NAME, "dc.blog.example.com");
         for (const { container, script } of chain) {
             const env = envOf(container);
             for (const v of requiredVars(script)) assert.ok(v in env, `${script} requires ${v}`);
         }
-        const upload = envOf(chain[1].container);
+        const upload = envOf(chain[2].container);
         assert.equal(upload.BACKUP_BUCKET, BUCKETS["eu-west-1"], "the active site writes to its own region's bucket");
         assert.equal(upload.BACKUP_PREFIX, "ghost/dc/");
         assert.equal(upload.AWS_REGION, "eu-west-1");
@@ -172,12 +177,13 @@ describe("backup and restore jobs", () => {
         assert.equal(fetch.BACKUP_BUCKET, BUCKETS["eu-west-2"]);
         assert.equal(fetch.BACKUP_PREFIX, "ghost/dc/");
         assert.equal(fetch.RESTORE_BACKUP_ID, undefined, "newest complete set by default");
-        assert.equal(dc.mocks.byType("kubernetes:batch/v1:CronJob").filter((c) => c.name.endsWith("restore")).length, 0, "the active site never restores");
+        assert.equal(cron.suspend, false);
+        assert.equal(inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-restore")).spec.suspend, true, "the active site never restores");
     });
 
     it("cold standby: one restore Job at bring-up, of the set named by restoreBackupId when given", async () => {
-        const cold = await runStack("dr", withConfig(DR, { "ghost-dcdr:drMode": "cold", "ghost-dcdr:restoreBackupId": "20261121T220000Z" }));
-        assert.equal(cold.mocks.byType("kubernetes:batch/v1:CronJob").length, 0);
+        const cold = await cachedRun("dr", withConfig(DR, { "ghost-dcdr:drMode": "cold", "ghost-dcdr:restoreBackupId": "20261121T220000Z" }));
+        assert.deepEqual(cold.mocks.byType("kubernetes:batch/v1:CronJob").map((c) => c.name), ["dr-datapath-backup"], "no restore schedule when cold");
         const job = inputsOf(cold.mocks.one("kubernetes:batch/v1:Job")).spec;
         assert.equal(envOf(job.template.spec.initContainers[0]).RESTORE_BACKUP_ID, "20261121T220000Z");
         assert.ok(job.activeDeadlineSeconds > 0 && job.backoffLimit >= 1);
@@ -185,10 +191,12 @@ describe("backup and restore jobs", () => {
 });
 
 describe("site roles", () => {
-    it("derives every behaviour from the site and the DR mode", () => {
-        assert.deepEqual(siteRole("dc", "warm"), { active: true, publishesDomain: true, runsBackups: true, restore: "none", ghostReplicas: 1 });
-        assert.deepEqual(siteRole("dr", "warm"), { active: false, publishesDomain: false, runsBackups: false, restore: "scheduled", ghostReplicas: 0 });
-        assert.equal(siteRole("dr", "cold").restore, "on-bring-up");
+    it("derives every behaviour of a standby from the DR mode", () => {
+        const standby = (drMode: "warm" | "cold") => deriveRole({ site: "dr", flag: false, drMode, dns: "manual", catchUpRestore: true });
+        assert.equal(standby("warm").restore, "scheduled");
+        assert.equal(standby("cold").restore, "on-bring-up");
+        assert.equal(standby("warm").runsBackups, false);
+        assert.equal(standby("warm").ghostReplicas, 0);
     });
 });
 

@@ -62,6 +62,8 @@ export interface RecordedResource {
     remote: boolean;
     /** Inputs as the engine receives them; secrets stay wrapped (see `isSecretValue`). */
     inputs: Record<string, any>;
+    /** URNs this resource waits for (dependsOn and the resources behind its input Outputs). */
+    dependencies: string[];
 }
 
 export interface RecordedInvoke {
@@ -80,6 +82,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     private readonly inputsByKey = new Map<string, Record<string, any>>();
     private readonly outputsByKey = new Map<string, Record<string, any>>();
     private readonly providerRegions = new Map<string, string>();
+    /**
+     * Outputs of other stacks, by stack name, for StackReferences. A name absent here is a stack that exists
+     * but was never deployed (no outputs).
+     */
+    constructor(private readonly otherStacks: Record<string, Record<string, unknown>> = {}) {}
     /** Answers for invokes the program is allowed to make; anything else fails the run. */
     private readonly invokeAnswers: Record<string, (inputs: any, region: string) => Record<string, any>> = {
         // The dr stack finds its region's backup key (created by the dc stack) by alias.
@@ -128,6 +135,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         const region = this.regionOf(args.provider) ?? "mock-region-1";
         const name = inputs.name ?? args.name;
         switch (args.type) {
+            case "pulumi:pulumi:StackReference":
+                return { name: inputs.name, outputs: this.otherStacks[inputs.name] ?? {}, secretOutputNames: [] };
             case "awsx:ec2:Vpc": {
                 const specs: any[] = inputs.subnetSpecs ?? [];
                 const ids = (type: string) =>
@@ -191,6 +200,20 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
      */
     attach(): void {
         const monitor = pulumi.runtime.getMonitor() as any;
+        const read = monitor.readResource.bind(monitor);
+        // Reads (e.g. StackReference) go through readResource: record them too.
+        monitor.readResource = (req: any, callback: (err: any, resp: any) => void) =>
+            read(req, (err: any, resp: any) => {
+                if (!err) {
+                    const key = `${req.getType()}::${req.getName()}`;
+                    this.resources.push({
+                        urn: resp.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent() || undefined,
+                        provider: req.getProvider() || undefined, providers: {}, custom: true, remote: false,
+                        inputs: this.inputsByKey.get(key) ?? {}, dependencies: req.getDependenciesList(),
+                    });
+                }
+                callback(err, resp);
+            });
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
             const key = `${req.getType()}::${req.getName()}`;
@@ -213,6 +236,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                         custom: req.getCustom(),
                         remote: req.getRemote(),
                         inputs: this.inputsByKey.get(key) ?? {},
+                        dependencies: req.getDependenciesList(),
                     });
                 }
                 callback(err, resp);
@@ -262,7 +286,7 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
     const secretKeys = Object.entries(CONFIG_KEYS).filter(([, s]) => "secret" in s && s.secret).map(([k]) => `${PROJECT}:${k}`);
     pulumi.runtime.setAllConfig({ ...config } as Record<string, string>, secretKeys);
     const { config: siteConfig, secrets } = loadConfig();
-    const site: SiteOutputs = buildSite(siteConfig, secrets);
+    const site: SiteOutputs = await buildSite(siteConfig, secrets);
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(site)) {
@@ -279,4 +303,20 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+const runCache = new Map<string, Promise<MockRun>>();
+
+/**
+ * `runStack` memoised on (stack, config, other stacks' outputs): suites that only read a run share it, which
+ * keeps `npm test` in seconds. Use `runStack` directly when a test needs its own mocks.
+ */
+export function cachedRun(stack: string, config: RawConfig, otherStacks: Record<string, Record<string, unknown>> = {}): Promise<MockRun> {
+    const key = JSON.stringify([stack, config, otherStacks]);
+    let run = runCache.get(key);
+    if (!run) {
+        run = runStack(stack, config, new RecordingMocks(otherStacks));
+        runCache.set(key, run);
+    }
+    return run;
 }

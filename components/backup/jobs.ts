@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { RestoreMode } from "../../stacks/roles";
+import type { DrMode } from "../../stacks/config";
+import type { SiteRole } from "../../stacks/roles";
 import { IrsaRole } from "../irsa";
 import { MARIADB_CLIENT_LABEL } from "../mariadb";
 
@@ -24,11 +25,12 @@ export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
     return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
 }
 
-/** Write the site's own prefix; nothing else. */
-export function backupPolicy(bucket: string, prefix: string, keyArn: string): aws.iam.PolicyDocument {
+/** Write the site's own prefix, and read the public domain's record for the fence; nothing else. */
+export function backupPolicy(bucket: string, prefix: string, keyArn: string, hostedZoneId: string): aws.iam.PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
+            { Effect: "Allow", Action: ["route53:ListResourceRecordSets"], Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}` },
             { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } },
             { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
             { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
@@ -61,6 +63,8 @@ export interface DataPathArgs {
     peerPrefix: string;
     oidcProviderArn: pulumi.Input<string>;
     oidcIssuer: pulumi.Input<string>;
+    /** The fence: a backup publishes only while `domain`'s primary record points at `siteHostname`. */
+    fence: { hostedZoneId: string; domain: string; siteHostname: string };
     /** The MariaDB server image: it carries mariadb-dump, mariadb, zstd. */
     mariadbImage: string;
     database: { host: pulumi.Input<string>; port: number; name: string; user: string; secretName: pulumi.Input<string> };
@@ -68,8 +72,9 @@ export interface DataPathArgs {
     contentClaimName: pulumi.Input<string>;
     /** Ghost's URL, for the optional JSON export. */
     ghostUrl: string;
-    runsBackups: boolean;
-    restore: RestoreMode;
+    /** What this site does now (stacks/roles.ts). */
+    role: Pick<SiteRole, "runsBackups" | "restore" | "catchUpRestore">;
+    drMode: DrMode;
     schedule: string;
     restoreSchedule: string;
     timeZone: string;
@@ -87,6 +92,8 @@ export interface DataPathArgs {
 export class DataPath extends pulumi.ComponentResource {
     readonly backupRoleArn: pulumi.Output<string>;
     readonly restoreRoleArn: pulumi.Output<string>;
+    /** The restore that must finish before Ghost starts (cold bring-up or catch-up on promotion), if any. */
+    readonly restoreBeforeGhost?: k8s.batch.v1.Job;
 
     constructor(name: string, args: DataPathArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:backup:DataPath", name, {}, opts);
@@ -106,7 +113,7 @@ export class DataPath extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this });
         // Both identities exist on both sites, so a role flip changes only which jobs run, never IAM.
-        const backupIdentity = identity("backup", pulumi.output(args.keyArn).apply((k) => backupPolicy(args.bucket, args.ownPrefix, k)));
+        const backupIdentity = identity("backup", pulumi.output(args.keyArn).apply((k) => backupPolicy(args.bucket, args.ownPrefix, k, args.fence.hostedZoneId)));
         const restoreIdentity = identity("restore", pulumi.output(args.keyArn).apply((k) => restorePolicy(args.bucket, args.peerPrefix, k)));
 
         let exportSecret: k8s.core.v1.Secret | undefined;
@@ -122,24 +129,32 @@ export class DataPath extends pulumi.ComponentResource {
             scriptsConfigMap: scripts.metadata.name,
             exportSecretName: exportSecret?.metadata.name,
         };
-        if (args.runsBackups) {
-            new k8s.batch.v1.CronJob(`${name}-backup`, {
-                metadata: { name: "ghost-backup", namespace: args.namespace },
-                spec: cronSpec(args.schedule, args.timeZone, jobSpec(backupPod(args, common), 3600, 2)),
-            }, { parent: this, dependsOn: [backupIdentity] });
-        }
-        if (args.restore === "scheduled") {
+        // The CronJobs exist on both sites and the role only suspends them: a flip never deletes a running
+        // job, and `kubectl get cronjob` on either site shows what would run.
+        new k8s.batch.v1.CronJob(`${name}-backup`, {
+            metadata: { name: "ghost-backup", namespace: args.namespace },
+            spec: { ...cronSpec(args.schedule, args.timeZone, jobSpec(backupPod(args, common), 3600, 2)), suspend: !args.role.runsBackups },
+        }, { parent: this, dependsOn: [backupIdentity] });
+        if (args.drMode === "warm") {
             new k8s.batch.v1.CronJob(`${name}-restore`, {
                 metadata: { name: "ghost-restore", namespace: args.namespace },
-                spec: cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, common), 7200, 1)),
+                spec: {
+                    ...cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, common), 7200, 1)),
+                    // Suspended the moment the site turns active: an active site never restores over its own writes.
+                    suspend: args.role.restore !== "scheduled",
+                },
             }, { parent: this, dependsOn: [restoreIdentity] });
-        } else if (args.restore === "on-bring-up") {
-            // Pulumi waits for the Job to finish, so the stack is up only once the data is restored. A changed
-            // spec (e.g. restoreBackupId) replaces the Job, which restores again.
-            new k8s.batch.v1.Job(`${name}-restore-once`, {
-                metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": "ghost-restore" } },
-                spec: jobSpec(restorePod(args, common), 7200, 1),
-            }, { parent: this, dependsOn: [restoreIdentity] });
+        }
+        // Pulumi waits for a Job to finish, so the stack is up only once the data is restored. A changed spec
+        // (e.g. restoreBackupId) replaces the Job, which restores again.
+        const once = (suffix: string) => new k8s.batch.v1.Job(`${name}-${suffix}`, {
+            metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": "ghost-restore", "ghost-dcdr/restore": suffix } },
+            spec: jobSpec(restorePod(args, common), 7200, 1, false),
+        }, { parent: this, dependsOn: [restoreIdentity] });
+        if (args.role.restore === "on-bring-up") {
+            this.restoreBeforeGhost = once("restore-on-bring-up");
+        } else if (args.role.catchUpRestore) {
+            this.restoreBeforeGhost = once("restore-catch-up");
         }
 
         this.backupRoleArn = backupIdentity.roleArn;
@@ -166,8 +181,9 @@ function cronSpec(schedule: string, timeZone: string, jobTemplateSpec: k8s.types
     };
 }
 
-function jobSpec(template: PodTemplate, activeDeadlineSeconds: number, backoffLimit: number): k8s.types.input.batch.v1.JobSpec {
-    return { backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished: 86400, template };
+function jobSpec(template: PodTemplate, activeDeadlineSeconds: number, backoffLimit: number, expire = true): k8s.types.input.batch.v1.JobSpec {
+    // Jobs that Pulumi owns directly must not expire, or every refresh would find them gone and re-run them.
+    return { backoffLimit, activeDeadlineSeconds, ...(expire ? { ttlSecondsAfterFinished: 86400 } : {}), template };
 }
 
 const restricted = {
@@ -275,6 +291,12 @@ function backupPod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input<
         ], [{ name: "export-secret", mountPath: EXPORT_SECRET_MOUNT, readOnly: true }]));
         extraVolumes.push({ name: "export-secret", secret: { secretName: common.exportSecretName, defaultMode: 0o400 } });
     }
+    // Last check before anything is published: is this still the site the public domain points at?
+    init.push(step("fence", AWS_CLI_IMAGE, "backup-fence.sh", [
+        { name: "FENCE_ZONE_ID", value: args.fence.hostedZoneId },
+        { name: "FENCE_DOMAIN", value: args.fence.domain },
+        { name: "FENCE_SITE_NAME", value: args.fence.siteHostname },
+    ], []));
     const upload = step("upload", AWS_CLI_IMAGE, "backup-upload.sh", s3Env(args, args.ownPrefix), []);
     return podTemplate("backup", args, common, "password", true, init, [upload], extraVolumes);
 }

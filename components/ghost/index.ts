@@ -13,14 +13,12 @@ export interface GhostArgs {
     version: string;
     cpu: string;
     memoryMi: number;
-    storageGi: number;
-    storageClassName: pulumi.Input<string>;
+    /** The content volume (a `GhostContent`), filled by restores before Ghost starts. */
+    contentClaimName: pulumi.Input<string>;
     /** Public hostname; Ghost's `url` is https://<domain> on both sites, so either can take over. */
     domain: string;
-    /** Name that always reaches this site. */
+    /** Name that always reaches this site; its ExternalDNS publishes it. */
     siteHostname: string;
-    /** Publish `domain` in DNS from this site (decided by stacks/roles.ts). */
-    publishesDomain: boolean;
     certificateArn: pulumi.Input<string>;
     database: {
         host: pulumi.Input<string>;
@@ -36,10 +34,50 @@ export interface GhostArgs {
     staffDeviceVerification: boolean;
     smtp?: SmtpConfig;
     smtpPassword?: pulumi.Output<string>;
-    /** Protect the content volume from `pulumi destroy`. */
-    protect: boolean;
-    /** 1 on the active site; 0 on a standby (the restore replaces its data). Never more: Ghost runs one instance. */
+    /**
+     * 1 on the active site; 0 on a standby (the restores replace its data), whose load balancer then answers with
+     * a maintenance page. Never more: Ghost runs one instance.
+     */
     replicas: 0 | 1;
+    /** Resources Ghost must not start before (e.g. the catch-up restore). Defaults to none. */
+    startAfter?: pulumi.Resource[];
+}
+
+/** The ALB's answer on a standby site, for both names (fixed-response action, no pods needed). */
+export const MAINTENANCE_ACTION = {
+    type: "fixed-response",
+    fixedResponseConfig: {
+        contentType: "text/html",
+        statusCode: "503",
+        messageBody: "<!doctype html><title>Back soon</title><h1>Back soon</h1><p>We are switching to our standby site. Please try again in a few minutes.</p>",
+    },
+};
+
+export interface GhostContentArgs {
+    namespace: pulumi.Input<string>;
+    storageGi: number;
+    storageClassName: pulumi.Input<string>;
+    /** Protect the volume from `pulumi destroy`. */
+    protect: boolean;
+}
+
+/** Ghost's content volume (images, files, media, themes), owned by the program so restores can fill it before Ghost starts. */
+export class GhostContent extends pulumi.ComponentResource {
+    readonly claimName: pulumi.Output<string>;
+
+    constructor(name: string, args: GhostContentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ghost-dcdr:ghost:GhostContent", name, {}, opts);
+        const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim`, {
+            metadata: { name: "ghost-content", namespace: args.namespace },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: args.storageClassName,
+                resources: { requests: { storage: `${args.storageGi}Gi` } },
+            },
+        }, { parent: this, protect: args.protect });
+        this.claimName = claim.metadata.name;
+        this.registerOutputs({ claimName: this.claimName });
+    }
 }
 
 const restricted = {
@@ -91,7 +129,7 @@ export function ghostEnv(args: GhostArgs, smtpSecretName?: pulumi.Input<string>)
 }
 
 /**
- * Ghost (official image) as one replica with its content on a program-owned volume, behind an internet-facing
+ * Ghost (official image) as one replica with its content on the program-owned volume, behind an internet-facing
  * ALB with the site's ACM certificate. Ghost supports one instance per site: a Recreate rollout never runs two
  * pods against the volume, and there is no HPA.
  */
@@ -99,21 +137,11 @@ export class Ghost extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly adminUrl: pulumi.Output<string>;
     readonly siteUrl: pulumi.Output<string>;
-    readonly contentClaimName: pulumi.Output<string>;
 
     constructor(name: string, args: GhostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:ghost:Ghost", name, {}, opts);
         const labels = { "app.kubernetes.io/name": "ghost", "app.kubernetes.io/instance": "ghost" };
         const image = `docker.io/library/ghost:${args.version}`;
-
-        const content = new k8s.core.v1.PersistentVolumeClaim(`${name}-content`, {
-            metadata: { name: "ghost-content", namespace: args.namespace },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClassName,
-                resources: { requests: { storage: `${args.storageGi}Gi` } },
-            },
-        }, { parent: this, protect: args.protect });
 
         let smtpSecretName: pulumi.Output<string> | undefined;
         if (args.smtp?.user && args.smtpPassword) {
@@ -199,18 +227,23 @@ export class Ghost extends pulumi.ComponentResource {
                             },
                             securityContext: restricted,
                         }],
-                        volumes: [{ name: "content", persistentVolumeClaim: { claimName: content.metadata.name } }],
+                        volumes: [{ name: "content", persistentVolumeClaim: { claimName: args.contentClaimName } }],
                     },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, dependsOn: args.startAfter ?? [] });
 
         const service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: "ghost", namespace: args.namespace, labels },
             spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
         }, { parent: this });
 
-        const published = args.publishesDomain ? [args.siteHostname, args.domain] : [args.siteHostname];
+        // Active: both names route to Ghost. Standby: both answer with the maintenance page, so whatever DNS
+        // sends here (automatic failover, a stale resolver) gets an honest answer, never a half-restored blog.
+        const serving = args.replicas === 1;
+        const backend = serving
+            ? { service: { name: service.metadata.name, port: { name: "http" } } }
+            : { service: { name: "maintenance", port: { name: "use-annotation" } } };
         new k8s.networking.v1.Ingress(`${name}-ingress`, {
             metadata: {
                 name: "ghost",
@@ -228,10 +261,11 @@ export class Ghost extends pulumi.ComponentResource {
                     // Five minutes for large image and theme uploads (the default 60 s cuts them off).
                     "alb.ingress.kubernetes.io/load-balancer-attributes":
                         "idle_timeout.timeout_seconds=300,routing.http.drop_invalid_header_fields.enabled=true",
-                    // Only the names listed here go to DNS; the rules below route both names on both sites so a
-                    // DNS switch needs no ALB change.
+                    ...(serving ? {} : { "alb.ingress.kubernetes.io/actions.maintenance": JSON.stringify(MAINTENANCE_ACTION) }),
+                    // ExternalDNS publishes only this site's own name; the public domain is a Route 53 record the
+                    // failover flag moves (components/dns). Both names route here so a switch needs no ALB change.
                     "external-dns.alpha.kubernetes.io/ingress-hostname-source": "annotation-only",
-                    "external-dns.alpha.kubernetes.io/hostname": published.join(","),
+                    "external-dns.alpha.kubernetes.io/hostname": args.siteHostname,
                     "external-dns.alpha.kubernetes.io/ttl": "60",
                 },
             },
@@ -239,13 +273,7 @@ export class Ghost extends pulumi.ComponentResource {
                 ingressClassName: "alb",
                 rules: [args.domain, args.siteHostname].map((host) => ({
                     host,
-                    http: {
-                        paths: [{
-                            path: "/",
-                            pathType: "Prefix",
-                            backend: { service: { name: service.metadata.name, port: { name: "http" } } },
-                        }],
-                    },
+                    http: { paths: [{ path: "/", pathType: "Prefix", backend }] },
                 })),
             },
         }, { parent: this });
@@ -253,7 +281,6 @@ export class Ghost extends pulumi.ComponentResource {
         this.url = pulumi.output(`https://${args.domain}`);
         this.adminUrl = pulumi.output(`https://${args.domain}/ghost/`);
         this.siteUrl = pulumi.output(`https://${args.siteHostname}`);
-        this.contentClaimName = content.metadata.name;
-        this.registerOutputs({ url: this.url, adminUrl: this.adminUrl, siteUrl: this.siteUrl, contentClaimName: this.contentClaimName });
+        this.registerOutputs({ url: this.url, adminUrl: this.adminUrl, siteUrl: this.siteUrl });
     }
 }
