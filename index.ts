@@ -24,6 +24,8 @@ export = (async () => {
         failover: site.failover,
         role: site.role,
         dnsSwitchTime: site.dnsSwitchTime,
+        backupBucket: site.backupBucket,
+        backupPrefix: site.backupPrefix,
         ghostUrl: site.ghostUrl,
         ghostAdminUrl: site.ghostAdminUrl,
         ghostSiteUrl: site.ghostSiteUrl,

@@ -98,6 +98,8 @@ export interface FailoverConfig {
     readonly peerStack?: string;
     readonly dns: DnsFailover;
     readonly catchUpRestore: boolean;
+    /** Ghost stopped, maintenance page served: writes frozen for a planned switchover. */
+    readonly maintenance: boolean;
 }
 export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
 
@@ -497,6 +499,7 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         fail(`${PROJECT}:dnsFailover`, dnsFailover, "is not a DNS failover mode; it must be manual or automatic", setCmd(`${PROJECT}:dnsFailover`, "manual"));
     }
     const catchUpRestore = boolean("catchUpRestore");
+    const maintenance = boolean("maintenance");
 
     if (problems.length > 0) {
         throw new ConfigError(problems);
@@ -571,6 +574,7 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             peerStack: peerStack === "" ? undefined : peerStack,
             dns: dnsFailover as DnsFailover,
             catchUpRestore: catchUpRestore as boolean,
+            maintenance: maintenance as boolean,
         },
         tags: { project: PROJECT, site: s, stack, "managed-by": "pulumi" },
     });

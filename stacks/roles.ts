@@ -25,6 +25,10 @@ export interface RoleInputs {
     readonly drMode: DrMode;
     readonly dns: DnsFailover;
     readonly catchUpRestore: boolean;
+    /** Writes frozen: Ghost stopped, maintenance page served (planned switchover). */
+    readonly maintenance: boolean;
+    /** A set the operator asked to restore now (config restoreBackupId). */
+    readonly restoreRequested: boolean;
 }
 
 export interface SiteRole {
@@ -43,9 +47,14 @@ export interface SiteRole {
     readonly runsBackups: boolean;
     /** How a standby restores the active site's backups. "none" on the active site: it never restores. */
     readonly restore: RestoreMode;
+    /**
+     * A standby runs one restore Job now: at bring-up when cold, or when the operator names a set
+     * (restoreBackupId, as the planned switchover does). Never on the active site.
+     */
+    readonly restoreOnce: boolean;
     /** dr just turned active: restore the newest backup once, before Ghost takes traffic. */
     readonly catchUpRestore: boolean;
-    /** One Ghost on the active site; none on a standby, whose data the restores replace. */
+    /** One Ghost on the active site (unless in maintenance); none on a standby, whose data the restores replace. */
     readonly ghostReplicas: 0 | 1;
 }
 
@@ -61,8 +70,9 @@ export function deriveRole(inputs: RoleInputs): SiteRole {
         automaticDns: inputs.dns === "automatic" && inputs.site === "dr" && !drIsActive,
         runsBackups: active,
         restore: active ? "none" : inputs.drMode === "warm" ? "scheduled" : "on-bring-up",
+        restoreOnce: !active && (inputs.drMode === "cold" || inputs.restoreRequested),
         catchUpRestore: inputs.site === "dr" && active && inputs.catchUpRestore,
-        ghostReplicas: active ? 1 : 0,
+        ghostReplicas: active && !inputs.maintenance ? 1 : 0,
     };
 }
 
@@ -84,5 +94,7 @@ export async function resolveRole(config: SiteConfig): Promise<SiteRole> {
         drMode: config.backup.drMode,
         dns: config.failover.dns,
         catchUpRestore: config.failover.catchUpRestore,
+        maintenance: config.failover.maintenance,
+        restoreRequested: config.backup.restoreBackupId !== undefined,
     });
 }

@@ -265,6 +265,11 @@ export const CONFIG_KEYS = {
         description: "When dr turns active, restore the newest backup before Ghost starts. Set false only when no backup exists yet.",
         default: true,
     },
+    maintenance: {
+        type: "boolean",
+        description: "Stop Ghost on this site and answer with the maintenance page (freezes writes for a planned switchover; backups still run).",
+        default: false,
+    },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

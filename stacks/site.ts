@@ -38,6 +38,9 @@ export interface SiteOutputs {
     failover: boolean;
     role: SiteRole;
     dnsSwitchTime: string;
+    /** This site's regional backup bucket and the prefix its own backups go to (the switchover reads them). */
+    backupBucket: string;
+    backupPrefix: string;
     ghostUrl: pulumi.Output<string>;
     ghostAdminUrl: pulumi.Output<string>;
     ghostSiteUrl: pulumi.Output<string>;
@@ -241,6 +244,8 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
         failover: config.site === "dr" && config.failover.flag,
         role,
         dnsSwitchTime: switchTimeEstimate().explanation,
+        backupBucket: config.backup.localBucket,
+        backupPrefix: config.backup.prefixes[config.site],
         ghostUrl: ghost.url,
         ghostAdminUrl: ghost.adminUrl,
         ghostSiteUrl: ghost.siteUrl,

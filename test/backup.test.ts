@@ -192,11 +192,15 @@ describe("backup and restore jobs", () => {
 
 describe("site roles", () => {
     it("derives every behaviour of a standby from the DR mode", () => {
-        const standby = (drMode: "warm" | "cold") => deriveRole({ site: "dr", flag: false, drMode, dns: "manual", catchUpRestore: true });
+        const standby = (drMode: "warm" | "cold", restoreRequested = false) =>
+            deriveRole({ site: "dr", flag: false, drMode, dns: "manual", catchUpRestore: true, maintenance: false, restoreRequested });
         assert.equal(standby("warm").restore, "scheduled");
         assert.equal(standby("cold").restore, "on-bring-up");
         assert.equal(standby("warm").runsBackups, false);
         assert.equal(standby("warm").ghostReplicas, 0);
+        assert.equal(standby("warm").restoreOnce, false);
+        assert.equal(standby("warm", true).restoreOnce, true, "a named set is restored now, even when warm");
+        assert.equal(standby("cold").restoreOnce, true);
     });
 });
 

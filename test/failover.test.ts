@@ -128,7 +128,7 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
                 assert.equal(acceptsWrites, thinksActive);
                 if (!thinksActive) {
                     assert.equal(o.restoreCronActive, state.drMode === "warm", `${s}: warm standby restores on schedule`);
-                    const bringUp = o.restoreJobs.filter((j) => j.name.endsWith("restore-on-bring-up"));
+                    const bringUp = o.restoreJobs.filter((j) => j.name.endsWith("restore-once"));
                     assert.equal(bringUp.length, state.drMode === "cold" ? 1 : 0, `${s}: cold standby restores on bring-up`);
                 }
             }
@@ -207,8 +207,30 @@ describe("failover config and plan", () => {
         assert.equal(primary.inputs.aliases[0].name, "dr.blog.example.com");
     });
 
+    it("maintenance freezes writes on the active site but keeps its backups running", async () => {
+        const run = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:maintenance": "true" }));
+        assert.equal(inputsOf(run.mocks.one("kubernetes:apps/v1:Deployment")).spec.replicas, 0);
+        const ingress = inputsOf(run.mocks.one("kubernetes:networking.k8s.io/v1:Ingress"));
+        assert.ok(ingress.metadata.annotations["alb.ingress.kubernetes.io/actions.maintenance"]);
+        const backup = inputsOf(run.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec;
+        assert.equal(backup.suspend, false, "the final backup of a switchover still runs");
+        assert.equal(backup.jobTemplate.spec.template.spec.affinity, undefined, "no Ghost pod to sit beside: the volume is free");
+    });
+
+    it("a standby restores a named set at once (the switchover's restore), and never the active site", async () => {
+        const named = { "ghost-dcdr:restoreBackupId": "20261121T220000Z" };
+        const standby = await cachedRun("dr", withConfig(DR, named));
+        const job = inputsOf(standby.mocks.one("kubernetes:batch/v1:Job"));
+        assert.equal(job.spec.template.spec.initContainers[0].env.find((e: any) => e.name === "RESTORE_BACKUP_ID").value, "20261121T220000Z");
+        const active = await cachedRun("dc", withConfig(DC, named));
+        assert.equal(active.mocks.byType("kubernetes:batch/v1:Job").length, 0);
+    });
+
     it("derives the role in one place: dc without a deployed peer is active", () => {
-        const role = deriveRole({ site: "dc", flag: false, peer: { deployed: false, failover: false }, drMode: "warm", dns: "manual", catchUpRestore: true });
+        const role = deriveRole({
+            site: "dc", flag: false, peer: { deployed: false, failover: false }, drMode: "warm", dns: "manual",
+            catchUpRestore: true, maintenance: false, restoreRequested: false,
+        });
         assert.equal(role.active, true);
         assert.equal(role.ownsDomainRecord, true);
     });

@@ -73,7 +73,7 @@ export interface DataPathArgs {
     /** Ghost's URL, for the optional JSON export. */
     ghostUrl: string;
     /** What this site does now (stacks/roles.ts). */
-    role: Pick<SiteRole, "runsBackups" | "restore" | "catchUpRestore">;
+    role: Pick<SiteRole, "runsBackups" | "restore" | "restoreOnce" | "catchUpRestore" | "ghostReplicas">;
     drMode: DrMode;
     schedule: string;
     restoreSchedule: string;
@@ -151,8 +151,8 @@ export class DataPath extends pulumi.ComponentResource {
             metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": "ghost-restore", "ghost-dcdr/restore": suffix } },
             spec: jobSpec(restorePod(args, common), 7200, 1, false),
         }, { parent: this, dependsOn: [restoreIdentity] });
-        if (args.role.restore === "on-bring-up") {
-            this.restoreBeforeGhost = once("restore-on-bring-up");
+        if (args.role.restoreOnce) {
+            this.restoreBeforeGhost = once("restore-once");
         } else if (args.role.catchUpRestore) {
             this.restoreBeforeGhost = once("restore-catch-up");
         }
@@ -261,8 +261,9 @@ function podTemplate(
             ...extraVolumes,
         ],
     };
-    if (role === "backup") {
+    if (role === "backup" && args.role.ghostReplicas === 1) {
         // The content volume is ReadWriteOnce: the backup must run on the node where Ghost has it mounted.
+        // (With Ghost stopped, e.g. in maintenance for a switchover, the volume is free to attach anywhere.)
         spec.affinity = {
             podAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: [{
