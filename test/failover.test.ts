@@ -92,7 +92,7 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
 
             // Exactly one stack writes `<domain>`, and its primary names the active site: the dr stack once it
             // exists, otherwise dc. (Route 53 holds one record set per set identifier, so one primary.)
-            const writers = (["dc", "dr"] as const).filter((s) => sites[s] && Object.keys(sites[s]!.domainRecords).length > 0);
+            const writers = (["dc", "dr"] as const).filter((s) => Object.keys(sites[s]?.domainRecords ?? {}).length > 0);
             assert.deepEqual(writers, [state.peerDeployed ? "dr" : "dc"], "one owner of the public domain");
             const records = sites[writers[0]]!.domainRecords;
             assert.equal(records.primary, `${expectedActive}.blog.example.com`, "the primary answer is the active site");
@@ -105,7 +105,7 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
             // Exactly one site publishes backups: its CronJob runs and its fence passes (the domain's primary
             // record names it). A stale dc that was not updated after the flag keeps its CronJob, but its fence
             // step refuses to publish (scripts/datapath/backup-fence.sh, exercised against a real Route 53 API).
-            const publishing = (["dc", "dr"] as const).filter((s) => sites[s]?.backupCronActive && sites[s]!.fenceSite === records.primary);
+            const publishing = (["dc", "dr"] as const).filter((s) => sites[s]?.backupCronActive === true && sites[s]?.fenceSite === records.primary);
             assert.deepEqual(publishing, [expectedActive], "exactly one site publishes backups");
             for (const s of ["dc", "dr"] as const) {
                 const o = sites[s];

@@ -264,7 +264,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
 /** Waits until every registration and output of the run has settled. */
 async function settle(): Promise<void> {
-    const settings = require("@pulumi/pulumi/runtime/settings");
+    // waitForRPCs is internal to the SDK (not in its typings): it drains the queue of outstanding registrations.
+    const settings = (await import("@pulumi/pulumi/runtime/settings.js")) as unknown as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
 }
 

@@ -12,16 +12,16 @@ function fakeWorld(active: "dc" | "dr", failAt?: string) {
         backupBucket: `bucket-${s}`,
         backupPrefix: `ghost/${s}/`,
     });
-    const record = async (call: string) => {
+    const record = (call: string): Promise<void> => {
         calls.push(call);
-        if (failAt && call.startsWith(failAt)) throw new Error(`${call} failed`);
+        return failAt && call.startsWith(failAt) ? Promise.reject(new Error(`${call} failed`)) : Promise.resolve();
     };
     const ops: Ops = {
         log: () => undefined,
         setConfig: async (s, k, v) => { await record(`set ${s} ${k}=${v}`); config[s][k] = v; },
         removeConfig: async (s, k) => { await record(`rm ${s} ${k}`); delete config[s][k]; },
         up: (s) => record(`up ${s}`),
-        outputs: async (s) => outputs(s),
+        outputs: (s) => Promise.resolve(outputs(s)),
         runJobFromCronJob: (s, c) => record(`job ${s} ${c}`),
         newestBackupId: async (b, r, p) => { await record(`newest ${b} ${r} ${p}`); return "20261121T230000Z"; },
         waitForObject: (b, r, k) => record(`wait ${b} ${r} ${k}`),

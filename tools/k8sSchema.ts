@@ -7,15 +7,19 @@ export async function validateManifest(obj: { apiVersion?: string; kind?: string
     if (!obj.apiVersion || !obj.kind) throw new Error(`${where}: apiVersion and kind are required`);
     const custom = CUSTOM_RESOURCE_CHECKS[`${obj.apiVersion}/${obj.kind}`];
     if (custom) {
-        const problems = custom(obj as Record<string, any>);
+        const problems = custom(obj as MariaDbObject);
         if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
         return;
     }
-    let model: { new (data: unknown): { validate(): void } };
+    type Model = new (data: unknown) => { validate(): void };
+    let model: Model | undefined;
     try {
-        const module = await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`);
+        const module = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<string, Model | undefined>;
         model = module[obj.kind];
     } catch {
+        model = undefined;
+    }
+    if (!model) {
         throw new Error(`${where}: no schema for this apiVersion/kind in kubernetes-models`);
     }
     try {
@@ -29,21 +33,34 @@ export async function validateManifest(obj: { apiVersion?: string; kind?: string
  * Custom resources have no schema in kubernetes-models and their CRDs cannot be fetched offline: check the
  * fields the operator requires (from the mariadb-operator API reference for k8s.mariadb.com/v1alpha1).
  */
-const CUSTOM_RESOURCE_CHECKS: Record<string, (obj: Record<string, any>) => string[]> = {
+interface MariaDbObject {
+    metadata?: { namespace?: unknown };
+    spec?: {
+        image?: unknown;
+        rootPasswordSecretKeyRef?: { name?: unknown; key?: unknown };
+        passwordSecretKeyRef?: { name?: unknown; key?: unknown };
+        username?: unknown;
+        database?: unknown;
+        myCnf?: unknown;
+        replicas?: unknown;
+        port?: unknown;
+        storage?: { size?: unknown; storageClassName?: unknown };
+    };
+}
+
+const CUSTOM_RESOURCE_CHECKS: Record<string, (obj: MariaDbObject) => string[]> = {
     "k8s.mariadb.com/v1alpha1/MariaDB": (obj) => {
         const spec = obj.spec ?? {};
         const problems: string[] = [];
-        const ref = (key: string) => {
-            const r = spec[key];
-            if (typeof r?.name !== "string" || typeof r?.key !== "string") problems.push(`spec.${key} needs name and key`);
-        };
+        for (const key of ["rootPasswordSecretKeyRef", "passwordSecretKeyRef"] as const) {
+            const ref = spec[key];
+            if (typeof ref?.name !== "string" || typeof ref.key !== "string") problems.push(`spec.${key} needs name and key`);
+        }
         if (typeof obj.metadata?.namespace !== "string") problems.push("metadata.namespace is required");
         if (typeof spec.image !== "string" || !/:[\w.-]+$/.test(spec.image)) problems.push("spec.image needs a tag");
-        ref("rootPasswordSecretKeyRef");
-        ref("passwordSecretKeyRef");
-        for (const key of ["username", "database", "myCnf"]) if (typeof spec[key] !== "string") problems.push(`spec.${key} must be a string`);
+        for (const key of ["username", "database", "myCnf"] as const) if (typeof spec[key] !== "string") problems.push(`spec.${key} must be a string`);
         if (!Number.isInteger(spec.replicas) || !Number.isInteger(spec.port)) problems.push("spec.replicas and spec.port must be integers");
-        if (!/^\d+(Gi|Mi)$/.test(String(spec.storage?.size))) problems.push("spec.storage.size must be a quantity like 20Gi");
+        if (typeof spec.storage?.size !== "string" || !/^\d+(Gi|Mi)$/.test(spec.storage.size)) problems.push("spec.storage.size must be a quantity like 20Gi");
         if (typeof spec.storage?.storageClassName !== "string") problems.push("spec.storage.storageClassName must be a string");
         return problems;
     },

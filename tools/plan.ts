@@ -47,7 +47,7 @@ export function manifestsOf(resources: RecordedResource[]): Record<string, unkno
 function summary(r: RecordedResource): string {
     const inputs = maskSecrets(r.inputs) as Record<string, unknown>;
     if (r.type === "kubernetes:helm.sh/v3:Release") {
-        return `${inputs.chart}@${inputs.version} in ${inputs.namespace}`;
+        return `${String(inputs.chart)}@${String(inputs.version)} in ${String(inputs.namespace)}`;
     }
     const parts: string[] = [];
     for (const [key, value] of Object.entries(inputs)) {
