@@ -257,8 +257,12 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         return value;
     }
     if (region !== undefined && peerRegion !== undefined && region === peerRegion) {
-        fail(`${PROJECT}:peerRegion`, peerRegion, "is the same region as aws:region; DR needs a second region",
-            setCmd(`${PROJECT}:peerRegion`, region === "eu-west-2" ? "eu-west-1" : "eu-west-2"));
+        fail(
+            `${PROJECT}:peerRegion`,
+            peerRegion,
+            "is the same region as aws:region; DR needs a second region",
+            setCmd(`${PROJECT}:peerRegion`, region === "eu-west-2" ? "eu-west-1" : "eu-west-2"),
+        );
     }
 
     // Network.
@@ -276,23 +280,39 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             return fail(`${PROJECT}:${key}`, text, parsed, setCmd(`${PROJECT}:${key}`, example));
         }
         if (parsed.prefix < VPC_PREFIX_MIN) {
-            return fail(`${PROJECT}:${key}`, text, `is larger than AWS allows for a VPC (/${VPC_PREFIX_MIN} at most)`,
-                setCmd(`${PROJECT}:${key}`, example));
+            return fail(
+                `${PROJECT}:${key}`,
+                text,
+                `is larger than AWS allows for a VPC (/${VPC_PREFIX_MIN} at most)`,
+                setCmd(`${PROJECT}:${key}`, example),
+            );
         }
         if (parsed.prefix > VPC_PREFIX_MAX) {
-            return fail(`${PROJECT}:${key}`, text,
+            return fail(
+                `${PROJECT}:${key}`,
+                text,
                 `is too small for the subnets (private subnets would be /${parsed.prefix + 3}, too few addresses for pods)`,
-                `use a /${VPC_PREFIX_MIN} to /${VPC_PREFIX_MAX}: ${setCmd(`${PROJECT}:${key}`, example)}`);
+                `use a /${VPC_PREFIX_MIN} to /${VPC_PREFIX_MAX}: ${setCmd(`${PROJECT}:${key}`, example)}`,
+            );
         }
         return parsed;
     }
     if (vpc && peerVpc && cidrsOverlap(vpc, peerVpc)) {
-        fail(`${PROJECT}:peerVpcCidr`, formatCidr(peerVpc), `overlaps vpcCidr ${formatCidr(vpc)}, so the VPCs could never be peered`,
-            "give each site its own range, e.g. 10.10.0.0/16 for dc and 10.20.0.0/16 for dr");
+        fail(
+            `${PROJECT}:peerVpcCidr`,
+            formatCidr(peerVpc),
+            `overlaps vpcCidr ${formatCidr(vpc)}, so the VPCs could never be peered`,
+            "give each site its own range, e.g. 10.10.0.0/16 for dc and 10.20.0.0/16 for dr",
+        );
     }
     const nat = defaulted("natGateways");
     if (nat !== "single" && nat !== "perAz") {
-        fail(`${PROJECT}:natGateways`, nat, "is not a NAT strategy; it must be single or perAz", setCmd(`${PROJECT}:natGateways`, "perAz"));
+        fail(
+            `${PROJECT}:natGateways`,
+            nat,
+            "is not a NAT strategy; it must be single or perAz",
+            setCmd(`${PROJECT}:natGateways`, "perAz"),
+        );
     }
 
     // Cluster.
@@ -302,26 +322,49 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         const yamlNumber = (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(`${k8s}0`)
             ? ` (YAML read ${k8s}0 as the number ${k8s}: quote it, "${k8s}0")`
             : "";
-        fail(`${PROJECT}:kubernetesVersion`, k8s, `is not a version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})${yamlNumber}`,
-            setCmd(`${PROJECT}:kubernetesVersion`, "1.33"));
+        fail(
+            `${PROJECT}:kubernetesVersion`,
+            k8s,
+            `is not a version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})${yamlNumber}`,
+            setCmd(`${PROJECT}:kubernetesVersion`, "1.33"),
+        );
     }
     const instanceType = defaulted("nodeInstanceType");
     if (!INSTANCE_TYPE_RE.test(instanceType)) {
-        fail(`${PROJECT}:nodeInstanceType`, instanceType, "is not an EC2 instance type", setCmd(`${PROJECT}:nodeInstanceType`, "m6i.large"));
+        fail(
+            `${PROJECT}:nodeInstanceType`,
+            instanceType,
+            "is not an EC2 instance type",
+            setCmd(`${PROJECT}:nodeInstanceType`, "m6i.large"),
+        );
     }
     const minSize = integer("nodeMinSize", 0, "2");
     const desiredSize = integer("nodeDesiredSize", 0, "2");
     const maxSize = integer("nodeMaxSize", 1, "5");
-    if (minSize !== undefined && desiredSize !== undefined && maxSize !== undefined && !(minSize <= desiredSize && desiredSize <= maxSize)) {
-        fail(`${PROJECT}:nodeMinSize/nodeDesiredSize/nodeMaxSize`, `${minSize}/${desiredSize}/${maxSize}`,
-            "must satisfy min <= desired <= max", "set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5");
+    if (
+        minSize !== undefined &&
+        desiredSize !== undefined &&
+        maxSize !== undefined &&
+        !(minSize <= desiredSize && desiredSize <= maxSize)
+    ) {
+        fail(
+            `${PROJECT}:nodeMinSize/nodeDesiredSize/nodeMaxSize`,
+            `${minSize}/${desiredSize}/${maxSize}`,
+            "must satisfy min <= desired <= max",
+            "set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5",
+        );
     }
     const diskGi = integer("nodeDiskGi", 20, "50");
-    const endpointCidrs = parseStringArray("endpointPublicAccessCidrs", '\'["203.0.113.0/24"]\'');
+    const endpointCidrs = parseStringArray("endpointPublicAccessCidrs", "'[\"203.0.113.0/24\"]'");
     for (const c of endpointCidrs ?? []) {
         const parsed = parseCidr(c);
         if (typeof parsed === "string") {
-            fail(`${PROJECT}:endpointPublicAccessCidrs`, c, parsed, setCmd(`${PROJECT}:endpointPublicAccessCidrs`, '\'["203.0.113.0/24"]\''));
+            fail(
+                `${PROJECT}:endpointPublicAccessCidrs`,
+                c,
+                parsed,
+                setCmd(`${PROJECT}:endpointPublicAccessCidrs`, "'[\"203.0.113.0/24\"]'"),
+            );
         }
     }
     function parseStringArray(key: ConfigKey, example: string): string[] | undefined {
@@ -333,14 +376,23 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             value = undefined;
         }
         if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-            return fail(`${PROJECT}:${key}`, text, "is not a list of strings", `${setCmd(`${PROJECT}:${key}`, example)} (or a YAML list in the stack file)`);
+            return fail(
+                `${PROJECT}:${key}`,
+                text,
+                "is not a list of strings",
+                `${setCmd(`${PROJECT}:${key}`, example)} (or a YAML list in the stack file)`,
+            );
         }
         return value;
     }
     const adminRoleArn = requireString("adminRoleArn", "arn:aws:iam::123456789012:role/platform-admin");
     if (adminRoleArn !== undefined && !ROLE_ARN_RE.test(adminRoleArn)) {
-        fail(`${PROJECT}:adminRoleArn`, adminRoleArn, "is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
-            setCmd(`${PROJECT}:adminRoleArn`, "arn:aws:iam::123456789012:role/platform-admin"));
+        fail(
+            `${PROJECT}:adminRoleArn`,
+            adminRoleArn,
+            "is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
+            setCmd(`${PROJECT}:adminRoleArn`, "arn:aws:iam::123456789012:role/platform-admin"),
+        );
     }
 
     // DNS.
@@ -352,23 +404,34 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     const zone = requireString("hostedZoneId", "Z0123456789ABCDEFGHIJ");
     if (zone !== undefined && !HOSTED_ZONE_RE.test(zone)) {
         const hint = zone.startsWith("/hostedzone/") ? " (drop the /hostedzone/ prefix)" : "";
-        fail(`${PROJECT}:hostedZoneId`, zone, `is not a Route 53 hosted zone id${hint}`,
-            setCmd(`${PROJECT}:hostedZoneId`, "Z0123456789ABCDEFGHIJ") + " (aws route53 list-hosted-zones shows yours)");
+        fail(
+            `${PROJECT}:hostedZoneId`,
+            zone,
+            `is not a Route 53 hosted zone id${hint}`,
+            setCmd(`${PROJECT}:hostedZoneId`, "Z0123456789ABCDEFGHIJ") + " (aws route53 list-hosted-zones shows yours)",
+        );
     }
     const externalDns = boolean("externalDns");
 
     // Application tier.
     const ghostVersion = defaulted("ghostVersion");
     if (!/^6\.\d+\.\d+$/.test(ghostVersion)) {
-        fail(`${PROJECT}:ghostVersion`, ghostVersion, "is not a pinned Ghost 6 release (6.x.y; no latest, no ranges)",
-            setCmd(`${PROJECT}:ghostVersion`, String(CONFIG_KEYS.ghostVersion.default)));
+        fail(
+            `${PROJECT}:ghostVersion`,
+            ghostVersion,
+            "is not a pinned Ghost 6 release (6.x.y; no latest, no ranges)",
+            setCmd(`${PROJECT}:ghostVersion`, String(CONFIG_KEYS.ghostVersion.default)),
+        );
     }
     const mariadbVersion = defaulted("mariadbVersion");
     const series = /^(\d+\.\d+)\.\d+$/.exec(mariadbVersion)?.[1];
     if (!series || !(SUPPORTED_MARIADB_SERIES as readonly string[]).includes(series)) {
-        fail(`${PROJECT}:mariadbVersion`, mariadbVersion,
+        fail(
+            `${PROJECT}:mariadbVersion`,
+            mariadbVersion,
             `is not a pinned MariaDB release of a supported series (${SUPPORTED_MARIADB_SERIES.join(", ")}; x.y.z)`,
-            setCmd(`${PROJECT}:mariadbVersion`, String(CONFIG_KEYS.mariadbVersion.default)));
+            setCmd(`${PROJECT}:mariadbVersion`, String(CONFIG_KEYS.mariadbVersion.default)),
+        );
     }
     const cpu = (key: ConfigKey): string => {
         const text = defaulted(key);
@@ -388,9 +451,12 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         // Leave a quarter of the node to the kubelet, system pods and the add-ons.
         const budget = Math.floor(nodeMemoryMi * 0.75);
         if (ghostMemoryMi > budget || mariadbMemoryMi > budget) {
-            fail(`${PROJECT}:ghostMemoryMi/mariadbMemoryMi`, `${ghostMemoryMi}/${mariadbMemoryMi}`,
+            fail(
+                `${PROJECT}:ghostMemoryMi/mariadbMemoryMi`,
+                `${ghostMemoryMi}/${mariadbMemoryMi}`,
                 `does not fit a ${instanceType} node (${nodeMemoryMi} MiB; at most ${budget} MiB per pod)`,
-                "lower the memory or choose a larger nodeInstanceType");
+                "lower the memory or choose a larger nodeInstanceType",
+            );
         }
     }
     const staffDeviceVerification = boolean("staffDeviceVerification");
@@ -410,14 +476,22 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         fail(`${PROJECT}:smtpFrom`, smtpFrom, "is not an email address", setCmd(`${PROJECT}:smtpFrom`, "blog@example.com"));
     }
     if ((smtpUser !== "") !== hasSmtpPassword) {
-        fail(`${PROJECT}:${smtpUser !== "" ? "smtpPassword" : "smtpUser"}`, undefined,
+        fail(
+            `${PROJECT}:${smtpUser !== "" ? "smtpPassword" : "smtpUser"}`,
+            undefined,
             "is missing: SMTP authentication needs both smtpUser and smtpPassword",
-            smtpUser !== "" ? `pulumi config set --secret ${PROJECT}:smtpPassword -s ${stack}` : setCmd(`${PROJECT}:smtpUser`, "<user>"));
+            smtpUser !== ""
+                ? `pulumi config set --secret ${PROJECT}:smtpPassword -s ${stack}`
+                : setCmd(`${PROJECT}:smtpUser`, "<user>"),
+        );
     }
     if (staffDeviceVerification === true && smtpHost === "") {
-        fail(`${PROJECT}:staffDeviceVerification`, "true",
+        fail(
+            `${PROJECT}:staffDeviceVerification`,
+            "true",
             "needs mail: Ghost emails a login code and staff could not log in without it",
-            `set ${PROJECT}:smtpHost, or ${setCmd(`${PROJECT}:staffDeviceVerification`, "false")}`);
+            `set ${PROJECT}:smtpHost, or ${setCmd(`${PROJECT}:staffDeviceVerification`, "false")}`,
+        );
     }
     const protectData = boolean("protectData");
 
@@ -428,14 +502,18 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     }
     // Derived from the domain when not set; only checked once the parts it is made of are valid.
     const domainValid = domain !== undefined && hostnameProblem(domain) === undefined;
-    const bucketPrefix = defaulted("backupBucketPrefix") ||
+    const bucketPrefix =
+        defaulted("backupBucketPrefix") ||
         `${PROJECT}-${(domainValid ? domain : "blog").replace(/\./g, "-")}`.slice(0, 63 - "-backups-ap-southeast-2".length);
     const bucketName = (r: string | undefined) => `${bucketPrefix}-backups-${r ?? "region"}`;
     for (const r of [region, peerRegion]) {
         if (r !== undefined && (domainValid || get("backupBucketPrefix") !== undefined) && !BUCKET_RE.test(bucketName(r))) {
-            fail(`${PROJECT}:backupBucketPrefix`, bucketPrefix,
+            fail(
+                `${PROJECT}:backupBucketPrefix`,
+                bucketPrefix,
                 `gives the bucket name ${bucketName(r)}, which S3 refuses (3-63 lower-case letters, digits, hyphens)`,
-                setCmd(`${PROJECT}:backupBucketPrefix`, "acme-blog"));
+                setCmd(`${PROJECT}:backupBucketPrefix`, "acme-blog"),
+            );
         }
     }
     const schedule = (key: ConfigKey, example: string): string => {
@@ -449,54 +527,102 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     const restoreSchedule = schedule("restoreSchedule", "30 * * * *");
     const timeZone = defaulted("scheduleTimeZone");
     if (!isTimeZone(timeZone)) {
-        fail(`${PROJECT}:scheduleTimeZone`, timeZone, "is not an IANA time zone", setCmd(`${PROJECT}:scheduleTimeZone`, "Europe/London"));
+        fail(
+            `${PROJECT}:scheduleTimeZone`,
+            timeZone,
+            "is not an IANA time zone",
+            setCmd(`${PROJECT}:scheduleTimeZone`, "Europe/London"),
+        );
     }
     const restoreBackupId = defaulted("restoreBackupId");
     if (restoreBackupId !== "" && !/^\d{8}T\d{6}Z$/.test(restoreBackupId)) {
-        fail(`${PROJECT}:restoreBackupId`, restoreBackupId, "is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix)",
-            `pulumi config rm ${PROJECT}:restoreBackupId -s ${stack} (newest), or set an id such as 20261121T220000Z`);
+        fail(
+            `${PROJECT}:restoreBackupId`,
+            restoreBackupId,
+            "is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix)",
+            `pulumi config rm ${PROJECT}:restoreBackupId -s ${stack} (newest), or set an id such as 20261121T220000Z`,
+        );
     }
     const iaDays = integer("backupTransitionIaDays", 30, "30");
     const glacierDays = integer("backupTransitionGlacierDays", 1, "90");
     const expireDays = integer("backupExpireDays", 1, "365");
-    if (iaDays !== undefined && glacierDays !== undefined && expireDays !== undefined && !(iaDays < glacierDays && glacierDays < expireDays)) {
-        fail(`${PROJECT}:backupTransitionIaDays/backupTransitionGlacierDays/backupExpireDays`, `${iaDays}/${glacierDays}/${expireDays}`,
-            "must increase (Standard-IA, then Glacier, then expiry)", "set e.g. 30, 90 and 365");
+    if (
+        iaDays !== undefined &&
+        glacierDays !== undefined &&
+        expireDays !== undefined &&
+        !(iaDays < glacierDays && glacierDays < expireDays)
+    ) {
+        fail(
+            `${PROJECT}:backupTransitionIaDays/backupTransitionGlacierDays/backupExpireDays`,
+            `${iaDays}/${glacierDays}/${expireDays}`,
+            "must increase (Standard-IA, then Glacier, then expiry)",
+            "set e.g. 30, 90 and 365",
+        );
     }
     const lockMode = defaulted("backupObjectLockMode");
     if (lockMode !== "" && lockMode !== "GOVERNANCE" && lockMode !== "COMPLIANCE") {
-        fail(`${PROJECT}:backupObjectLockMode`, lockMode, "is not an Object Lock mode; it must be empty, GOVERNANCE or COMPLIANCE",
-            setCmd(`${PROJECT}:backupObjectLockMode`, "GOVERNANCE"));
+        fail(
+            `${PROJECT}:backupObjectLockMode`,
+            lockMode,
+            "is not an Object Lock mode; it must be empty, GOVERNANCE or COMPLIANCE",
+            setCmd(`${PROJECT}:backupObjectLockMode`, "GOVERNANCE"),
+        );
     }
     const lockDays = integer("backupObjectLockDays", 1, "30");
     if (lockMode !== "" && lockDays !== undefined && expireDays !== undefined && lockDays > expireDays) {
-        fail(`${PROJECT}:backupObjectLockDays`, String(lockDays), `is longer than backupExpireDays (${expireDays}): locked backups could never expire`,
-            setCmd(`${PROJECT}:backupObjectLockDays`, String(Math.min(30, expireDays))));
+        fail(
+            `${PROJECT}:backupObjectLockDays`,
+            String(lockDays),
+            `is longer than backupExpireDays (${expireDays}): locked backups could never expire`,
+            setCmd(`${PROJECT}:backupObjectLockDays`, String(Math.min(30, expireDays))),
+        );
     }
     const ghostExport = boolean("ghostExport");
     const exportUser = defaulted("ghostExportUser");
     if (ghostExport === true && (exportUser === "" || raw[`${PROJECT}:ghostExportPassword`] === undefined)) {
-        fail(`${PROJECT}:ghostExport`, "true", "needs the staff user it logs in as (ghostExportUser and ghostExportPassword)",
-            `${setCmd(`${PROJECT}:ghostExportUser`, "admin@example.com")} && pulumi config set --secret ${PROJECT}:ghostExportPassword -s ${stack}`);
+        fail(
+            `${PROJECT}:ghostExport`,
+            "true",
+            "needs the staff user it logs in as (ghostExportUser and ghostExportPassword)",
+            `${setCmd(`${PROJECT}:ghostExportUser`, "admin@example.com")} && pulumi config set --secret ${PROJECT}:ghostExportPassword -s ${stack}`,
+        );
     }
 
     // Failover.
     const failover = boolean("failover");
     if (failover === true && site === "dc") {
-        fail(`${PROJECT}:failover`, "true", "is set on the dc stack; the flag lives on the dr stack only",
-            `pulumi config rm ${PROJECT}:failover -s ${stack} && pulumi config set ${PROJECT}:failover true -s <dr stack>`);
+        fail(
+            `${PROJECT}:failover`,
+            "true",
+            "is set on the dc stack; the flag lives on the dr stack only",
+            `pulumi config rm ${PROJECT}:failover -s ${stack} && pulumi config set ${PROJECT}:failover true -s <dr stack>`,
+        );
     }
     const peerStack = defaulted("peerStack");
     if (peerStack !== "" && site === "dr") {
-        fail(`${PROJECT}:peerStack`, peerStack, "is set on the dr stack; only dc reads its peer (dr holds the flag itself)",
-            `pulumi config rm ${PROJECT}:peerStack -s ${stack}`);
+        fail(
+            `${PROJECT}:peerStack`,
+            peerStack,
+            "is set on the dr stack; only dc reads its peer (dr holds the flag itself)",
+            `pulumi config rm ${PROJECT}:peerStack -s ${stack}`,
+        );
     }
     if (peerStack !== "" && !/^([\w.-]+\/){0,2}[\w.-]+$/.test(peerStack)) {
-        fail(`${PROJECT}:peerStack`, peerStack, "is not a stack name (org/project/stack)", setCmd(`${PROJECT}:peerStack`, "acme/ghost-dcdr/dr"));
+        fail(
+            `${PROJECT}:peerStack`,
+            peerStack,
+            "is not a stack name (org/project/stack)",
+            setCmd(`${PROJECT}:peerStack`, "acme/ghost-dcdr/dr"),
+        );
     }
     const dnsFailover = defaulted("dnsFailover");
     if (dnsFailover !== "manual" && dnsFailover !== "automatic") {
-        fail(`${PROJECT}:dnsFailover`, dnsFailover, "is not a DNS failover mode; it must be manual or automatic", setCmd(`${PROJECT}:dnsFailover`, "manual"));
+        fail(
+            `${PROJECT}:dnsFailover`,
+            dnsFailover,
+            "is not a DNS failover mode; it must be manual or automatic",
+            setCmd(`${PROJECT}:dnsFailover`, "manual"),
+        );
     }
     const catchUpRestore = boolean("catchUpRestore");
     const maintenance = boolean("maintenance");
@@ -635,7 +761,10 @@ export function loadConfig(): { config: SiteConfig; secrets: SiteSecrets } {
         const project = new pulumi.Config(PROJECT);
         return {
             config,
-            secrets: { smtpPassword: project.getSecret("smtpPassword"), ghostExportPassword: project.getSecret("ghostExportPassword") },
+            secrets: {
+                smtpPassword: project.getSecret("smtpPassword"),
+                ghostExportPassword: project.getSecret("ghostExportPassword"),
+            },
         };
     } catch (e) {
         if (e instanceof ConfigError) {

@@ -48,7 +48,7 @@ export const CONFIG_KEYS = {
     },
     kubernetesVersion: {
         type: "string",
-        description: "EKS Kubernetes version, e.g. \"1.33\"; only versions EKS supports.",
+        description: 'EKS Kubernetes version, e.g. "1.33"; only versions EKS supports.',
         default: "1.33",
     },
     nodeInstanceType: {
@@ -176,12 +176,14 @@ export const CONFIG_KEYS = {
     },
     drMode: {
         type: "string",
-        description: "How the standby keeps up: warm (restores the newest backup on restoreSchedule) or cold (restores once, when it is brought up).",
+        description:
+            "How the standby keeps up: warm (restores the newest backup on restoreSchedule) or cold (restores once, when it is brought up).",
         default: "warm",
     },
     backupBucketPrefix: {
         type: "string",
-        description: "Name prefix of the two backup buckets (<prefix>-<region>); globally unique. Empty: ghost-dcdr-<domain with dashes>.",
+        description:
+            "Name prefix of the two backup buckets (<prefix>-<region>); globally unique. Empty: ghost-dcdr-<domain with dashes>.",
         default: "",
     },
     backupSchedule: {
@@ -221,7 +223,8 @@ export const CONFIG_KEYS = {
     },
     backupObjectLockMode: {
         type: "string",
-        description: "S3 Object Lock for ransomware-proof backups: empty (off), GOVERNANCE or COMPLIANCE. Only takes effect when the buckets are created.",
+        description:
+            "S3 Object Lock for ransomware-proof backups: empty (off), GOVERNANCE or COMPLIANCE. Only takes effect when the buckets are created.",
         default: "",
     },
     backupObjectLockDays: {
@@ -231,7 +234,8 @@ export const CONFIG_KEYS = {
     },
     ghostExport: {
         type: "boolean",
-        description: "Also store Ghost's own JSON export (Admin API) in every backup set; needs ghostExportUser and ghostExportPassword.",
+        description:
+            "Also store Ghost's own JSON export (Admin API) in every backup set; needs ghostExportUser and ghostExportPassword.",
         default: false,
     },
     ghostExportUser: {
@@ -247,27 +251,32 @@ export const CONFIG_KEYS = {
     },
     failover: {
         type: "boolean",
-        description: "Set on the dr stack only: true makes dr the active site (serves the domain, backs up) and dc the standby. The single source of truth for which site is active.",
+        description:
+            "Set on the dr stack only: true makes dr the active site (serves the domain, backs up) and dc the standby. The single source of truth for which site is active.",
         default: false,
     },
     peerStack: {
         type: "string",
-        description: "dc stack only: the dr stack's fully qualified name (org/ghost-dcdr/dr), read for the failover flag. Empty: no dr site, dc is active and owns the domain.",
+        description:
+            "dc stack only: the dr stack's fully qualified name (org/ghost-dcdr/dr), read for the failover flag. Empty: no dr site, dc is active and owns the domain.",
         default: "",
     },
     dnsFailover: {
         type: "string",
-        description: "manual: the domain follows the failover flag only. automatic: Route 53 health checks also send visitors to the dr site's maintenance page when dc stops answering.",
+        description:
+            "manual: the domain follows the failover flag only. automatic: Route 53 health checks also send visitors to the dr site's maintenance page when dc stops answering.",
         default: "manual",
     },
     catchUpRestore: {
         type: "boolean",
-        description: "When dr turns active, restore the newest backup before Ghost starts. Set false only when no backup exists yet.",
+        description:
+            "When dr turns active, restore the newest backup before Ghost starts. Set false only when no backup exists yet.",
         default: true,
     },
     maintenance: {
         type: "boolean",
-        description: "Stop Ghost on this site and answer with the maintenance page (freezes writes for a planned switchover; backups still run).",
+        description:
+            "Stop Ghost on this site and answer with the maintenance page (freezes writes for a planned switchover; backups still run).",
         default: false,
     },
 } as const satisfies Record<string, KeySpec>;

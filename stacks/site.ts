@@ -60,88 +60,124 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
     const awsOnly = { providers: { aws: awsProvider } };
     const tags = { ...config.tags };
 
-    const network = new Network(`${name}-network`, {
-        cidrBlock: config.network.vpcCidr,
-        availabilityZones: config.network.availabilityZones,
-        subnets: config.network.subnets,
-        natGateways: config.network.natGateways,
-        clusterName: config.cluster.name,
-        tags,
-    }, awsOnly);
+    const network = new Network(
+        `${name}-network`,
+        {
+            cidrBlock: config.network.vpcCidr,
+            availabilityZones: config.network.availabilityZones,
+            subnets: config.network.subnets,
+            natGateways: config.network.natGateways,
+            clusterName: config.cluster.name,
+            tags,
+        },
+        awsOnly,
+    );
 
-    const cluster = new Cluster(`${name}-cluster`, {
-        clusterName: config.cluster.name,
-        kubernetesVersion: config.cluster.kubernetesVersion,
-        vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        publicSubnetIds: network.publicSubnetIds,
-        nodeInstanceType: config.cluster.nodeInstanceType,
-        nodeMinSize: config.cluster.nodeMinSize,
-        nodeDesiredSize: config.cluster.nodeDesiredSize,
-        nodeMaxSize: config.cluster.nodeMaxSize,
-        nodeDiskGi: config.cluster.nodeDiskGi,
-        endpointPublicAccessCidrs: config.cluster.endpointPublicAccessCidrs,
-        adminRoleArn: config.cluster.adminRoleArn,
-        tags,
-    }, awsOnly);
+    const cluster = new Cluster(
+        `${name}-cluster`,
+        {
+            clusterName: config.cluster.name,
+            kubernetesVersion: config.cluster.kubernetesVersion,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            publicSubnetIds: network.publicSubnetIds,
+            nodeInstanceType: config.cluster.nodeInstanceType,
+            nodeMinSize: config.cluster.nodeMinSize,
+            nodeDesiredSize: config.cluster.nodeDesiredSize,
+            nodeMaxSize: config.cluster.nodeMaxSize,
+            nodeDiskGi: config.cluster.nodeDiskGi,
+            endpointPublicAccessCidrs: config.cluster.endpointPublicAccessCidrs,
+            adminRoleArn: config.cluster.adminRoleArn,
+            tags,
+        },
+        awsOnly,
+    );
 
     // Add-ons get both providers: AWS for their IAM roles, the cluster's for everything in Kubernetes.
     const both = { providers: { aws: awsProvider, kubernetes: cluster.provider } };
     const identityArgs = { oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer, tags };
 
-    new ClusterAutoscaler(`${name}-autoscaler`, {
-        clusterName: config.cluster.name,
-        kubernetesVersion: config.cluster.kubernetesVersion,
-        region: config.region,
-        ...identityArgs,
-    }, both);
-    new AwsLoadBalancerController(`${name}-lbc`, {
-        clusterName: config.cluster.name,
-        region: config.region,
-        vpcId: network.vpcId,
-        ...identityArgs,
-    }, both);
-    const externalDns = new ExternalDns(`${name}-external-dns`, {
-        enabled: config.dns.externalDns,
-        txtOwnerId: `${config.cluster.name}-${config.region}`,
-        hostedZoneId: config.dns.hostedZoneId,
-        domainFilter: config.dns.domain,
-        region: config.region,
-        ...identityArgs,
-    }, both);
+    new ClusterAutoscaler(
+        `${name}-autoscaler`,
+        {
+            clusterName: config.cluster.name,
+            kubernetesVersion: config.cluster.kubernetesVersion,
+            region: config.region,
+            ...identityArgs,
+        },
+        both,
+    );
+    new AwsLoadBalancerController(
+        `${name}-lbc`,
+        {
+            clusterName: config.cluster.name,
+            region: config.region,
+            vpcId: network.vpcId,
+            ...identityArgs,
+        },
+        both,
+    );
+    const externalDns = new ExternalDns(
+        `${name}-external-dns`,
+        {
+            enabled: config.dns.externalDns,
+            txtOwnerId: `${config.cluster.name}-${config.region}`,
+            hostedZoneId: config.dns.hostedZoneId,
+            domainFilter: config.dns.domain,
+            region: config.region,
+            ...identityArgs,
+        },
+        both,
+    );
 
-    const certificate = new Certificate(`${name}-certificate`, {
-        hostnames: [config.dns.domain, config.dns.siteHostname],
-        hostedZoneId: config.dns.hostedZoneId,
-        tags,
-    }, awsOnly);
+    const certificate = new Certificate(
+        `${name}-certificate`,
+        {
+            hostnames: [config.dns.domain, config.dns.siteHostname],
+            hostedZoneId: config.dns.hostedZoneId,
+            tags,
+        },
+        awsOnly,
+    );
 
     // Application tier: MariaDB and Ghost in one namespace, on encrypted retained volumes.
     const k8sOnly = { providers: { kubernetes: cluster.provider } };
     const storage = new Storage(`${name}-storage`, { clusterName: cluster.clusterName, ...identityArgs }, both);
-    const namespace = new k8s.core.v1.Namespace(`${name}-app-ns`, {
-        metadata: {
-            name: config.app.namespace,
-            // MariaDB's operator-built pods do not meet "restricted": enforce baseline, warn on restricted.
-            labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" },
+    const namespace = new k8s.core.v1.Namespace(
+        `${name}-app-ns`,
+        {
+            metadata: {
+                name: config.app.namespace,
+                // MariaDB's operator-built pods do not meet "restricted": enforce baseline, warn on restricted.
+                labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" },
+            },
         },
-    }, { provider: cluster.provider });
-    const mariadb = new MariaDb(`${name}-mariadb`, {
-        namespace: namespace.metadata.name,
-        version: config.app.mariadb.version,
-        cpu: config.app.mariadb.cpu,
-        memoryMi: config.app.mariadb.memoryMi,
-        storageGi: config.app.mariadb.storageGi,
-        innodbBufferPoolMi: config.app.mariadb.innodbBufferPoolMi,
-        storageClassName: storage.storageClassName,
-        protect: config.app.protectData,
-    }, k8sOnly);
-    const content = new GhostContent(`${name}-ghost-content`, {
-        namespace: namespace.metadata.name,
-        storageGi: config.app.ghost.storageGi,
-        storageClassName: storage.storageClassName,
-        protect: config.app.protectData,
-    }, k8sOnly);
+        { provider: cluster.provider },
+    );
+    const mariadb = new MariaDb(
+        `${name}-mariadb`,
+        {
+            namespace: namespace.metadata.name,
+            version: config.app.mariadb.version,
+            cpu: config.app.mariadb.cpu,
+            memoryMi: config.app.mariadb.memoryMi,
+            storageGi: config.app.mariadb.storageGi,
+            innodbBufferPoolMi: config.app.mariadb.innodbBufferPoolMi,
+            storageClassName: storage.storageClassName,
+            protect: config.app.protectData,
+        },
+        k8sOnly,
+    );
+    const content = new GhostContent(
+        `${name}-ghost-content`,
+        {
+            namespace: namespace.metadata.name,
+            storageGi: config.app.ghost.storageGi,
+            storageClassName: storage.storageClassName,
+            protect: config.app.protectData,
+        },
+        k8sOnly,
+    );
 
     // Backups. The dc stack owns both regional buckets (and their replication), so the dr region's copy exists
     // before the dr stack is ever deployed; the dr stack finds its region's backup key by alias.
@@ -151,80 +187,103 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             region: config.peerRegion as aws.Region,
             defaultTags: { tags: { ...config.tags } },
         });
-        const buckets = new BackupBuckets(`${name}-backup-buckets`, {
-            primary: { name: config.backup.localBucket, region: config.region, provider: awsProvider },
-            replica: { name: config.backup.peerBucket, region: config.peerRegion, provider: peerProvider },
-            lifecycle: config.backup.lifecycle,
-            objectLock: config.backup.objectLock,
-            protect: config.app.protectData,
-            tags,
-        }, awsOnly);
+        const buckets = new BackupBuckets(
+            `${name}-backup-buckets`,
+            {
+                primary: { name: config.backup.localBucket, region: config.region, provider: awsProvider },
+                replica: { name: config.backup.peerBucket, region: config.peerRegion, provider: peerProvider },
+                lifecycle: config.backup.lifecycle,
+                objectLock: config.backup.objectLock,
+                protect: config.app.protectData,
+                tags,
+            },
+            awsOnly,
+        );
         backupKeyArn = buckets.keyArns[0];
     } else {
         backupKeyArn = aws.kms.getAliasOutput({ name: BACKUP_KEY_ALIAS }, { provider: awsProvider }).targetKeyArn;
     }
-    const dataPath = new DataPath(`${name}-datapath`, {
-        namespace: namespace.metadata.name,
-        region: config.region,
-        bucket: config.backup.localBucket,
-        keyArn: backupKeyArn,
-        ownPrefix: config.backup.prefixes[config.site],
-        peerPrefix: config.backup.prefixes[config.peerSite],
-        ...identityArgs,
-        fence: { hostedZoneId: config.dns.hostedZoneId, domain: config.dns.domain, siteHostname: config.dns.siteHostname },
-        mariadbImage: mariadb.image,
-        database: { host: mariadb.host, port: mariadb.port, name: mariadb.database, user: mariadb.user, secretName: mariadb.secretName },
-        ghostVersion: config.app.ghost.version,
-        contentClaimName: content.claimName,
-        ghostUrl: `https://${config.dns.domain}`,
-        role,
-        drMode: config.backup.drMode,
-        schedule: config.backup.schedule,
-        restoreSchedule: config.backup.restoreSchedule,
-        timeZone: config.backup.timeZone,
-        restoreBackupId: config.backup.restoreBackupId,
-        ghostExport: config.backup.ghostExportUser && secrets.ghostExportPassword
-            ? { user: config.backup.ghostExportUser, password: secrets.ghostExportPassword }
-            : undefined,
-        tags,
-    }, { ...both, dependsOn: [mariadb] });
-
-    const ghost = new Ghost(`${name}-ghost`, {
-        namespace: namespace.metadata.name,
-        version: config.app.ghost.version,
-        cpu: config.app.ghost.cpu,
-        memoryMi: config.app.ghost.memoryMi,
-        contentClaimName: content.claimName,
-        domain: config.dns.domain,
-        siteHostname: config.dns.siteHostname,
-        certificateArn: certificate.certificateArn,
-        database: {
-            host: mariadb.host,
-            port: mariadb.port,
-            user: mariadb.user,
-            name: mariadb.database,
-            secretName: mariadb.secretName,
-            passwordKey: "password",
-            clientImage: mariadb.image,
+    const dataPath = new DataPath(
+        `${name}-datapath`,
+        {
+            namespace: namespace.metadata.name,
+            region: config.region,
+            bucket: config.backup.localBucket,
+            keyArn: backupKeyArn,
+            ownPrefix: config.backup.prefixes[config.site],
+            peerPrefix: config.backup.prefixes[config.peerSite],
+            ...identityArgs,
+            fence: { hostedZoneId: config.dns.hostedZoneId, domain: config.dns.domain, siteHostname: config.dns.siteHostname },
+            mariadbImage: mariadb.image,
+            database: {
+                host: mariadb.host,
+                port: mariadb.port,
+                name: mariadb.database,
+                user: mariadb.user,
+                secretName: mariadb.secretName,
+            },
+            ghostVersion: config.app.ghost.version,
+            contentClaimName: content.claimName,
+            ghostUrl: `https://${config.dns.domain}`,
+            role,
+            drMode: config.backup.drMode,
+            schedule: config.backup.schedule,
+            restoreSchedule: config.backup.restoreSchedule,
+            timeZone: config.backup.timeZone,
+            restoreBackupId: config.backup.restoreBackupId,
+            ghostExport:
+                config.backup.ghostExportUser && secrets.ghostExportPassword
+                    ? { user: config.backup.ghostExportUser, password: secrets.ghostExportPassword }
+                    : undefined,
+            tags,
         },
-        staffDeviceVerification: config.app.ghost.staffDeviceVerification,
-        smtp: config.app.ghost.smtp,
-        smtpPassword: secrets.smtpPassword,
-        replicas: role.ghostReplicas,
-        // A site turning active restores the newest backup before Ghost takes traffic.
-        startAfter: dataPath.restoreBeforeGhost ? [dataPath.restoreBeforeGhost] : [],
-    }, { ...k8sOnly, dependsOn: [mariadb] });
+        { ...both, dependsOn: [mariadb] },
+    );
+
+    const ghost = new Ghost(
+        `${name}-ghost`,
+        {
+            namespace: namespace.metadata.name,
+            version: config.app.ghost.version,
+            cpu: config.app.ghost.cpu,
+            memoryMi: config.app.ghost.memoryMi,
+            contentClaimName: content.claimName,
+            domain: config.dns.domain,
+            siteHostname: config.dns.siteHostname,
+            certificateArn: certificate.certificateArn,
+            database: {
+                host: mariadb.host,
+                port: mariadb.port,
+                user: mariadb.user,
+                name: mariadb.database,
+                secretName: mariadb.secretName,
+                passwordKey: "password",
+                clientImage: mariadb.image,
+            },
+            staffDeviceVerification: config.app.ghost.staffDeviceVerification,
+            smtp: config.app.ghost.smtp,
+            smtpPassword: secrets.smtpPassword,
+            replicas: role.ghostReplicas,
+            // A site turning active restores the newest backup before Ghost takes traffic.
+            startAfter: dataPath.restoreBeforeGhost ? [dataPath.restoreBeforeGhost] : [],
+        },
+        { ...k8sOnly, dependsOn: [mariadb] },
+    );
 
     // The public name: written by the dr stack once it exists, by dc only while there is no dr site.
     if (role.ownsDomainRecord) {
-        new PublicDomain(`${name}-public-domain`, {
-            hostedZoneId: config.dns.hostedZoneId,
-            domain: config.dns.domain,
-            target: role.domainTarget,
-            automatic: role.automaticDns,
-            healthPath: GHOST_HEALTH_PATH,
-            tags,
-        }, { ...awsOnly, dependsOn: [ghost] });
+        new PublicDomain(
+            `${name}-public-domain`,
+            {
+                hostedZoneId: config.dns.hostedZoneId,
+                domain: config.dns.domain,
+                target: role.domainTarget,
+                automatic: role.automaticDns,
+                healthPath: GHOST_HEALTH_PATH,
+                tags,
+            },
+            { ...awsOnly, dependsOn: [ghost] },
+        );
     }
 
     return {

@@ -15,16 +15,22 @@ const deployment = (run: MockRun) => inputsOf(run.mocks.one("kubernetes:apps/v1:
 const podSpec = (run: MockRun) => deployment(run).spec.template.spec;
 const envOf = (container: any) => Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
-for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
+for (const [stack, config] of [
+    ["dc", DC],
+    ["dr", DR],
+] as const) {
     describe(`application tier ${stack}`, () => {
         let run: MockRun;
         before(async () => {
-            run = await runStack(stack, withConfig(config, {
-                "ghost-dcdr:smtpHost": "email-smtp.eu-west-1.amazonaws.com",
-                "ghost-dcdr:smtpUser": "AKIAEXAMPLESMTPUSER",
-                "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42",
-                "ghost-dcdr:smtpFrom": "blog@example.com",
-            }));
+            run = await runStack(
+                stack,
+                withConfig(config, {
+                    "ghost-dcdr:smtpHost": "email-smtp.eu-west-1.amazonaws.com",
+                    "ghost-dcdr:smtpUser": "AKIAEXAMPLESMTPUSER",
+                    "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42",
+                    "ghost-dcdr:smtpFrom": "blog@example.com",
+                }),
+            );
         });
 
         it("installs the pinned mariadb-operator (CRDs first) and a MariaDB on the official image", () => {
@@ -62,7 +68,11 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             assert.equal(addon.serviceAccountRoleArn, `arn:aws:iam::123456789012:role/${stack}-storage-irsa-role`);
             const trust = JSON.parse(inputsOf(run.mocks.one("aws:iam/role:Role", "storage-irsa-role")).assumeRolePolicy);
             const conditions = Object.entries(trust.Statement[0].Condition.StringEquals);
-            assert.ok(conditions.some(([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:kube-system:ebs-csi-controller-sa"));
+            assert.ok(
+                conditions.some(
+                    ([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+                ),
+            );
             assert.ok(conditions.some(([k, v]) => k.endsWith(":aud") && v === "sts.amazonaws.com"));
             const pvc = inputsOf(run.mocks.one("kubernetes:core/v1:PersistentVolumeClaim"));
             assert.equal(pvc.spec.storageClassName, STORAGE_CLASS_NAME);
@@ -71,13 +81,17 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
 
         it("lets only labelled clients and the operator reach MariaDB's port", () => {
             const policy = inputsOf(run.mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy"));
-            assert.deepEqual(policy.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": "mariadb" });
+            assert.deepEqual(policy.spec.podSelector.matchLabels, {
+                "app.kubernetes.io/name": "mariadb",
+                "app.kubernetes.io/instance": "mariadb",
+            });
             assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
             assert.equal(policy.spec.ingress.length, 1);
             assert.deepEqual(policy.spec.ingress[0].ports, [{ protocol: "TCP", port: 3306 }]);
             const [clients, operator] = policy.spec.ingress[0].from;
             const ghostLabels = deployment(run).spec.template.metadata.labels;
-            for (const [k, v] of Object.entries(clients.podSelector.matchLabels)) assert.equal(ghostLabels[k], v, "Ghost's pods are admitted");
+            for (const [k, v] of Object.entries(clients.podSelector.matchLabels))
+                assert.equal(ghostLabels[k], v, "Ghost's pods are admitted");
             assert.equal(operator.namespaceSelector.matchLabels["kubernetes.io/metadata.name"], "mariadb-operator");
             assert.equal(Object.keys(operator).length, 1);
         });
@@ -92,7 +106,11 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             assert.match(wait.command.join(" "), /until mariadb-admin ping/);
             assert.deepEqual(envOf(wait).MYSQL_PWD, { secretKeyRef: { name: "mariadb-credentials", key: "password" } });
             assert.equal(seed.name, "seed-content");
-            assert.match(seed.command.join(" "), /cp -Rn \/var\/lib\/ghost\/content\.orig\/\. \/var\/lib\/ghost\/content\//, "no clobber");
+            assert.match(
+                seed.command.join(" "),
+                /cp -Rn \/var\/lib\/ghost\/content\.orig\/\. \/var\/lib\/ghost\/content\//,
+                "no clobber",
+            );
             const ghost = podSpec(run).containers[0];
             assert.equal(ghost.image, "docker.io/library/ghost:6.65.0");
             assert.equal(seed.image, ghost.image);
@@ -103,13 +121,18 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             const env = envOf(podSpec(run).containers[0]);
             assert.equal(env.url, "https://blog.example.com");
             assert.equal(env.database__connection__host, "mariadb.ghost.svc.cluster.local");
-            assert.deepEqual(env.database__connection__password, { secretKeyRef: { name: "mariadb-credentials", key: "password" } });
+            assert.deepEqual(env.database__connection__password, {
+                secretKeyRef: { name: "mariadb-credentials", key: "password" },
+            });
             assert.deepEqual(env.mail__options__auth__pass, { secretKeyRef: { name: "ghost-smtp", key: "password" } });
             assert.equal(env.security__staffDeviceVerification, "false");
             assert.equal(env.mail__options__port, "587");
             assert.equal(env.mail__options__secure, "false");
             const smtp = run.mocks.one("kubernetes:core/v1:Secret", "ghost-smtp");
-            assert.ok(isSecretValue(smtp.inputs.stringData) || isSecretValue(smtp.inputs.stringData?.password), "SMTP password is a secret input");
+            assert.ok(
+                isSecretValue(smtp.inputs.stringData) || isSecretValue(smtp.inputs.stringData?.password),
+                "SMTP password is a secret input",
+            );
             for (const e of podSpec(run).containers[0].env) {
                 if (/pass|secret|token/i.test(e.name)) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} comes from a Secret`);
             }
@@ -119,9 +142,15 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             const ghost = podSpec(run).containers[0];
             for (const probe of [ghost.startupProbe, ghost.readinessProbe, ghost.livenessProbe]) {
                 assert.equal(probe.httpGet.path, GHOST_HEALTH_PATH);
-                assert.deepEqual(probe.httpGet.httpHeaders.find((h: any) => h.name === "X-Forwarded-Proto"), { name: "X-Forwarded-Proto", value: "https" });
+                assert.deepEqual(
+                    probe.httpGet.httpHeaders.find((h: any) => h.name === "X-Forwarded-Proto"),
+                    { name: "X-Forwarded-Proto", value: "https" },
+                );
             }
-            assert.ok(ghost.startupProbe.periodSeconds * ghost.startupProbe.failureThreshold >= 600, "10 minutes for first-boot migrations");
+            assert.ok(
+                ghost.startupProbe.periodSeconds * ghost.startupProbe.failureThreshold >= 600,
+                "10 minutes for first-boot migrations",
+            );
             assert.deepEqual(ghost.resources, { requests: { cpu: "500m", memory: "1024Mi" }, limits: { memory: "1024Mi" } });
             assert.equal(ghost.securityContext.allowPrivilegeEscalation, false);
             assert.deepEqual(ghost.securityContext.capabilities, { drop: ["ALL"] });
@@ -144,14 +173,23 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             assert.equal(a["external-dns.alpha.kubernetes.io/ingress-hostname-source"], "annotation-only");
             // ExternalDNS publishes only the site's own name; the public domain is a Route 53 record (components/dns).
             assert.equal(a["external-dns.alpha.kubernetes.io/hostname"], `${stack}.blog.example.com`);
-            assert.deepEqual(ingress.spec.rules.map((r: any) => r.host), ["blog.example.com", `${stack}.blog.example.com`],
-                "both names route on both sites, so a DNS switch needs no ALB change");
+            assert.deepEqual(
+                ingress.spec.rules.map((r: any) => r.host),
+                ["blog.example.com", `${stack}.blog.example.com`],
+                "both names route on both sites, so a DNS switch needs no ALB change",
+            );
             const backends = ingress.spec.rules.map((r: any) => r.http.paths[0].backend.service);
             if (stack === "dc") {
-                assert.ok(backends.every((b: any) => b.name === "ghost" && b.port.name === "http"), "the active site serves Ghost");
+                assert.ok(
+                    backends.every((b: any) => b.name === "ghost" && b.port.name === "http"),
+                    "the active site serves Ghost",
+                );
                 assert.equal(a["alb.ingress.kubernetes.io/actions.maintenance"], undefined);
             } else {
-                assert.ok(backends.every((b: any) => b.name === "maintenance" && b.port.name === "use-annotation"), "the standby answers with a maintenance page");
+                assert.ok(
+                    backends.every((b: any) => b.name === "maintenance" && b.port.name === "use-annotation"),
+                    "the standby answers with a maintenance page",
+                );
                 const action = JSON.parse(a["alb.ingress.kubernetes.io/actions.maintenance"]);
                 assert.equal(action.type, "fixed-response");
                 assert.equal(action.fixedResponseConfig.statusCode, "503");
@@ -167,13 +205,18 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
         });
 
         it("writes no generated password or SMTP secret anywhere in the plan output", async () => {
-            const secrets = run.mocks.byType("random:index/randomPassword:RandomPassword")
+            const secrets = run.mocks
+                .byType("random:index/randomPassword:RandomPassword")
                 .map((r) => run.mocks.outputsOf(r).result as string);
             assert.equal(secrets.length, 2);
             secrets.push("smtp-Secret-Value-42");
             const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `plan-${stack}-`));
             const configFile = path.join(outDir, "stack.yaml");
-            const raw = withConfig(config, { "ghost-dcdr:smtpHost": "mail.example.com", "ghost-dcdr:smtpUser": "u", "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42" });
+            const raw = withConfig(config, {
+                "ghost-dcdr:smtpHost": "mail.example.com",
+                "ghost-dcdr:smtpUser": "u",
+                "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42",
+            });
             fs.writeFileSync(configFile, JSON.stringify({ config: raw }));
             const log: string[] = [];
             const original = console.log;
@@ -183,7 +226,10 @@ for (const [stack, config] of [["dc", DC], ["dr", DR]] as const) {
             } finally {
                 console.log = original;
             }
-            const files = [path.join(outDir, "resources.json"), ...fs.readdirSync(path.join(outDir, "manifests")).map((f) => path.join(outDir, "manifests", f))];
+            const files = [
+                path.join(outDir, "resources.json"),
+                ...fs.readdirSync(path.join(outDir, "manifests")).map((f) => path.join(outDir, "manifests", f)),
+            ];
             const texts = [log.join("\n"), ...files.map((f) => fs.readFileSync(f, "utf8"))];
             for (const secret of secrets) {
                 for (const text of texts) assert.ok(!text.includes(secret), `secret ${secret.slice(0, 8)}... leaked`);
@@ -209,7 +255,10 @@ describe("application config", () => {
             'ghost-dcdr:staffDeviceVerification: "true" needs mail: Ghost emails a login code and staff could not log in without it. ' +
                 "Fix: set ghost-dcdr:smtpHost, or pulumi config set ghost-dcdr:staffDeviceVerification false -s dc",
         ]);
-        assert.deepEqual(problems({ "ghost-dcdr:staffDeviceVerification": "true", "ghost-dcdr:smtpHost": "smtp.example.com" }), []);
+        assert.deepEqual(
+            problems({ "ghost-dcdr:staffDeviceVerification": "true", "ghost-dcdr:smtpHost": "smtp.example.com" }),
+            [],
+        );
     });
 
     it("needs the SMTP user and password together", () => {

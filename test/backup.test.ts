@@ -9,7 +9,10 @@ import { MockRun, RecordedResource, cachedRun, unwrapSecrets } from "./mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
-const BUCKETS = { "eu-west-1": "ghost-dcdr-blog-example-com-backups-eu-west-1", "eu-west-2": "ghost-dcdr-blog-example-com-backups-eu-west-2" };
+const BUCKETS = {
+    "eu-west-1": "ghost-dcdr-blog-example-com-backups-eu-west-1",
+    "eu-west-2": "ghost-dcdr-blog-example-com-backups-eu-west-2",
+};
 
 /** The variables a script's header marks `required` (not "required when ..."). */
 function requiredVars(script: string): string[] {
@@ -34,9 +37,18 @@ describe("backup buckets (owned by the dc stack)", () => {
     });
 
     it("creates one bucket per region in dc and none in dr", () => {
-        assert.deepEqual(dc.mocks.byType("aws:s3/bucket:Bucket").map((b) => inputsOf(b).bucket).sort(), Object.values(BUCKETS));
+        assert.deepEqual(
+            dc.mocks
+                .byType("aws:s3/bucket:Bucket")
+                .map((b) => inputsOf(b).bucket)
+                .sort(),
+            Object.values(BUCKETS),
+        );
         assert.equal(dr.mocks.byType("aws:s3/bucket:Bucket").length, 0);
-        assert.deepEqual(dr.mocks.invokes.map((i) => [i.token, i.inputs.name]), [["aws:kms/getAlias:getAlias", "alias/ghost-dcdr-backups"]]);
+        assert.deepEqual(
+            dr.mocks.invokes.map((i) => [i.token, i.inputs.name]),
+            [["aws:kms/getAlias:getAlias", "alias/ghost-dcdr-backups"]],
+        );
     });
 
     it("versions, encrypts with the regional multi-region key, blocks public access and refuses plain HTTP on both", () => {
@@ -45,17 +57,32 @@ describe("backup buckets (owned by the dc stack)", () => {
         assert.equal(inputsOf(keys[0]).multiRegion, true);
         for (const [i, bucket] of buckets.entries()) {
             const sibling = (type: string) => dc.mocks.byType(type).find((r) => inputsOf(r).bucket === `${bucket.name}-id`);
-            assert.equal(inputsOf(sibling("aws:s3/bucketVersioning:BucketVersioning")!).versioningConfiguration.status, "Enabled");
-            const sse = inputsOf(sibling("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!).rules[0];
+            assert.equal(
+                inputsOf(sibling("aws:s3/bucketVersioning:BucketVersioning")!).versioningConfiguration.status,
+                "Enabled",
+            );
+            const sse = inputsOf(
+                sibling("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!,
+            ).rules[0];
             assert.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
-            assert.equal(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, dc.mocks.outputsOf(keys[i]).arn, "the key of the bucket's own region");
+            assert.equal(
+                sse.applyServerSideEncryptionByDefault.kmsMasterKeyId,
+                dc.mocks.outputsOf(keys[i]).arn,
+                "the key of the bucket's own region",
+            );
             const pab = inputsOf(sibling("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")!);
-            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+            assert.deepEqual(
+                [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
+                [true, true, true, true],
+            );
             const policy = JSON.parse(inputsOf(sibling("aws:s3/bucketPolicy:BucketPolicy")!).policy);
             assert.deepEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
             assert.equal(policy.Statement[0].Effect, "Deny");
             const lifecycle = inputsOf(sibling("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!).rules[0];
-            assert.deepEqual(lifecycle.transitions, [{ days: 30, storageClass: "STANDARD_IA" }, { days: 90, storageClass: "GLACIER" }]);
+            assert.deepEqual(lifecycle.transitions, [
+                { days: 30, storageClass: "STANDARD_IA" },
+                { days: 90, storageClass: "GLACIER" },
+            ]);
             assert.deepEqual(lifecycle.expiration, { days: 365 });
         }
     });
@@ -79,10 +106,19 @@ describe("backup buckets (owned by the dc stack)", () => {
 
     it("turns on Object Lock only when configured, at bucket creation", async () => {
         assert.equal(dc.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").length, 0);
-        const locked = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:backupObjectLockMode": "COMPLIANCE", "ghost-dcdr:backupObjectLockDays": "14" }));
+        const locked = await cachedRun(
+            "dc",
+            withConfig(DC, { "ghost-dcdr:backupObjectLockMode": "COMPLIANCE", "ghost-dcdr:backupObjectLockDays": "14" }),
+        );
         assert.ok(locked.mocks.byType("aws:s3/bucket:Bucket").every((b) => inputsOf(b).objectLockEnabled === true));
         const locks = locked.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map(inputsOf);
-        assert.deepEqual(locks.map((l) => l.rule.defaultRetention), [{ mode: "COMPLIANCE", days: 14 }, { mode: "COMPLIANCE", days: 14 }]);
+        assert.deepEqual(
+            locks.map((l) => l.rule.defaultRetention),
+            [
+                { mode: "COMPLIANCE", days: 14 },
+                { mode: "COMPLIANCE", days: 14 },
+            ],
+        );
     });
 });
 
@@ -117,11 +153,14 @@ describe("backup and restore jobs", () => {
     it("runs dump (mariadb image) then upload (aws-cli image), each given every variable its script requires", () => {
         const template = inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec.jobTemplate.spec.template;
         const chain = steps(template);
-        assert.deepEqual(chain.map((s) => [s.script, s.container.image]), [
-            ["backup-dump.sh", "docker.io/library/mariadb:10.11.19"],
-            ["backup-fence.sh", AWS_CLI_IMAGE],
-            ["backup-upload.sh", AWS_CLI_IMAGE],
-        ]);
+        assert.deepEqual(
+            chain.map((s) => [s.script, s.container.image]),
+            [
+                ["backup-dump.sh", "docker.io/library/mariadb:10.11.19"],
+                ["backup-fence.sh", AWS_CLI_IMAGE],
+                ["backup-upload.sh", AWS_CLI_IMAGE],
+            ],
+        );
         assert.deepEqual(envOf(chain[1].container).FENCE_SITE_NAME, "dc.blog.example.com");
         for (const { container, script } of chain) {
             const env = envOf(container);
@@ -137,12 +176,18 @@ describe("backup and restore jobs", () => {
         assert.equal(template.metadata.labels["ghost-dcdr/mariadb-client"], "true", "admitted by the MariaDB NetworkPolicy");
         const content = template.spec.volumes.find((v: any) => v.name === "content");
         assert.deepEqual(content.persistentVolumeClaim, { claimName: "ghost-content", readOnly: true });
-        assert.equal(template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
+        assert.equal(
+            template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey,
+            "kubernetes.io/hostname",
+        );
     });
 
     it("uses no static AWS keys and no password in any env value", () => {
         for (const run of [dc, dr]) {
-            for (const r of [...run.mocks.byType("kubernetes:batch/v1:CronJob"), ...run.mocks.byType("kubernetes:batch/v1:Job")]) {
+            for (const r of [
+                ...run.mocks.byType("kubernetes:batch/v1:CronJob"),
+                ...run.mocks.byType("kubernetes:batch/v1:Job"),
+            ]) {
                 const text = JSON.stringify(inputsOf(r));
                 assert.doesNotMatch(text, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
                 assert.doesNotMatch(text, /MOCKPW/);
@@ -156,11 +201,24 @@ describe("backup and restore jobs", () => {
         const write = policy(dc, "backup").Statement.find((s: any) => s.Action.includes("s3:PutObject"));
         assert.equal(write.Resource, `arn:aws:s3:::${BUCKETS["eu-west-1"]}/ghost/dc/*`);
         const read = policy(dr, "restore").Statement;
-        assert.ok(read.every((s: any) => !s.Action.includes("s3:PutObject") && !s.Action.includes("s3:DeleteObject")), "restore cannot write");
-        assert.equal(read.find((s: any) => s.Action.includes("s3:GetObject")).Resource, `arn:aws:s3:::${BUCKETS["eu-west-2"]}/ghost/dc/*`);
-        assert.equal(read.find((s: any) => s.Action.includes("kms:Decrypt")).Resource, "arn:aws:kms:eu-west-2:123456789012:key/mrk-mock");
+        assert.ok(
+            read.every((s: any) => !s.Action.includes("s3:PutObject") && !s.Action.includes("s3:DeleteObject")),
+            "restore cannot write",
+        );
+        assert.equal(
+            read.find((s: any) => s.Action.includes("s3:GetObject")).Resource,
+            `arn:aws:s3:::${BUCKETS["eu-west-2"]}/ghost/dc/*`,
+        );
+        assert.equal(
+            read.find((s: any) => s.Action.includes("kms:Decrypt")).Resource,
+            "arn:aws:kms:eu-west-2:123456789012:key/mrk-mock",
+        );
         const trust = JSON.parse(inputsOf(dr.mocks.one("aws:iam/role:Role", "datapath-restore-irsa-role")).assumeRolePolicy);
-        assert.ok(Object.entries(trust.Statement[0].Condition.StringEquals).some(([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:ghost:ghost-restore"));
+        assert.ok(
+            Object.entries(trust.Statement[0].Condition.StringEquals).some(
+                ([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:ghost:ghost-restore",
+            ),
+        );
     });
 
     it("warm standby: restores the other site's backups from its local replica on the restore schedule", () => {
@@ -168,8 +226,13 @@ describe("backup and restore jobs", () => {
         assert.equal(cron.schedule, "30 * * * *");
         assert.equal(cron.concurrencyPolicy, "Forbid");
         const chain = steps(cron.jobTemplate.spec.template);
-        assert.deepEqual(chain.map((s) => [s.script, s.container.image]),
-            [["restore-fetch.sh", AWS_CLI_IMAGE], ["restore-apply.sh", "docker.io/library/mariadb:10.11.19"]]);
+        assert.deepEqual(
+            chain.map((s) => [s.script, s.container.image]),
+            [
+                ["restore-fetch.sh", AWS_CLI_IMAGE],
+                ["restore-apply.sh", "docker.io/library/mariadb:10.11.19"],
+            ],
+        );
         for (const { container, script } of chain) {
             for (const v of requiredVars(script)) assert.ok(v in envOf(container), `${script} requires ${v}`);
         }
@@ -178,12 +241,23 @@ describe("backup and restore jobs", () => {
         assert.equal(fetch.BACKUP_PREFIX, "ghost/dc/");
         assert.equal(fetch.RESTORE_BACKUP_ID, undefined, "newest complete set by default");
         assert.equal(cron.suspend, false);
-        assert.equal(inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-restore")).spec.suspend, true, "the active site never restores");
+        assert.equal(
+            inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-restore")).spec.suspend,
+            true,
+            "the active site never restores",
+        );
     });
 
     it("cold standby: one restore Job at bring-up, of the set named by restoreBackupId when given", async () => {
-        const cold = await cachedRun("dr", withConfig(DR, { "ghost-dcdr:drMode": "cold", "ghost-dcdr:restoreBackupId": "20261121T220000Z" }));
-        assert.deepEqual(cold.mocks.byType("kubernetes:batch/v1:CronJob").map((c) => c.name), ["dr-datapath-backup"], "no restore schedule when cold");
+        const cold = await cachedRun(
+            "dr",
+            withConfig(DR, { "ghost-dcdr:drMode": "cold", "ghost-dcdr:restoreBackupId": "20261121T220000Z" }),
+        );
+        assert.deepEqual(
+            cold.mocks.byType("kubernetes:batch/v1:CronJob").map((c) => c.name),
+            ["dr-datapath-backup"],
+            "no restore schedule when cold",
+        );
         const job = inputsOf(cold.mocks.one("kubernetes:batch/v1:Job")).spec;
         assert.equal(envOf(job.template.spec.initContainers[0]).RESTORE_BACKUP_ID, "20261121T220000Z");
         assert.ok(job.activeDeadlineSeconds > 0 && job.backoffLimit >= 1);
@@ -193,7 +267,15 @@ describe("backup and restore jobs", () => {
 describe("site roles", () => {
     it("derives every behaviour of a standby from the DR mode", () => {
         const standby = (drMode: "warm" | "cold", restoreRequested = false) =>
-            deriveRole({ site: "dr", flag: false, drMode, dns: "manual", catchUpRestore: true, maintenance: false, restoreRequested });
+            deriveRole({
+                site: "dr",
+                flag: false,
+                drMode,
+                dns: "manual",
+                catchUpRestore: true,
+                maintenance: false,
+                restoreRequested,
+            });
         assert.equal(standby("warm").restore, "scheduled");
         assert.equal(standby("cold").restore, "on-bring-up");
         assert.equal(standby("warm").runsBackups, false);
@@ -220,16 +302,46 @@ describe("backup config", () => {
     });
 
     const rules: [Record<string, string>, string][] = [
-        [{ "ghost-dcdr:backupSchedule": "hourly" }, 'ghost-dcdr:backupSchedule: "hourly" is not a five-field cron schedule. Fix: pulumi config set ghost-dcdr:backupSchedule "0 * * * *" -s dc'],
-        [{ "ghost-dcdr:scheduleTimeZone": "Mars/Olympus" }, 'ghost-dcdr:scheduleTimeZone: "Mars/Olympus" is not an IANA time zone. Fix: pulumi config set ghost-dcdr:scheduleTimeZone Europe/London -s dc'],
-        [{ "ghost-dcdr:drMode": "hot" }, 'ghost-dcdr:drMode: "hot" is not a DR mode; it must be warm or cold. Fix: pulumi config set ghost-dcdr:drMode warm -s dc'],
-        [{ "ghost-dcdr:restoreBackupId": "latest" }, 'ghost-dcdr:restoreBackupId: "latest" is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix). Fix: pulumi config rm ghost-dcdr:restoreBackupId -s dc (newest), or set an id such as 20261121T220000Z'],
-        [{ "ghost-dcdr:backupTransitionGlacierDays": "400" }, 'ghost-dcdr:backupTransitionIaDays/backupTransitionGlacierDays/backupExpireDays: "30/400/365" must increase (Standard-IA, then Glacier, then expiry). Fix: set e.g. 30, 90 and 365'],
-        [{ "ghost-dcdr:backupTransitionIaDays": "7" }, 'ghost-dcdr:backupTransitionIaDays: "7" must be 30 or more. Fix: pulumi config set ghost-dcdr:backupTransitionIaDays 30 -s dc'],
-        [{ "ghost-dcdr:backupObjectLockMode": "strict" }, 'ghost-dcdr:backupObjectLockMode: "strict" is not an Object Lock mode; it must be empty, GOVERNANCE or COMPLIANCE. Fix: pulumi config set ghost-dcdr:backupObjectLockMode GOVERNANCE -s dc'],
-        [{ "ghost-dcdr:backupObjectLockMode": "GOVERNANCE", "ghost-dcdr:backupObjectLockDays": "400" }, 'ghost-dcdr:backupObjectLockDays: "400" is longer than backupExpireDays (365): locked backups could never expire. Fix: pulumi config set ghost-dcdr:backupObjectLockDays 30 -s dc'],
-        [{ "ghost-dcdr:backupBucketPrefix": "My_Bucket" }, 'ghost-dcdr:backupBucketPrefix: "My_Bucket" gives the bucket name My_Bucket-backups-eu-west-1, which S3 refuses (3-63 lower-case letters, digits, hyphens). Fix: pulumi config set ghost-dcdr:backupBucketPrefix acme-blog -s dc'],
-        [{ "ghost-dcdr:ghostExport": "true" }, 'ghost-dcdr:ghostExport: "true" needs the staff user it logs in as (ghostExportUser and ghostExportPassword). Fix: pulumi config set ghost-dcdr:ghostExportUser admin@example.com -s dc && pulumi config set --secret ghost-dcdr:ghostExportPassword -s dc'],
+        [
+            { "ghost-dcdr:backupSchedule": "hourly" },
+            'ghost-dcdr:backupSchedule: "hourly" is not a five-field cron schedule. Fix: pulumi config set ghost-dcdr:backupSchedule "0 * * * *" -s dc',
+        ],
+        [
+            { "ghost-dcdr:scheduleTimeZone": "Mars/Olympus" },
+            'ghost-dcdr:scheduleTimeZone: "Mars/Olympus" is not an IANA time zone. Fix: pulumi config set ghost-dcdr:scheduleTimeZone Europe/London -s dc',
+        ],
+        [
+            { "ghost-dcdr:drMode": "hot" },
+            'ghost-dcdr:drMode: "hot" is not a DR mode; it must be warm or cold. Fix: pulumi config set ghost-dcdr:drMode warm -s dc',
+        ],
+        [
+            { "ghost-dcdr:restoreBackupId": "latest" },
+            'ghost-dcdr:restoreBackupId: "latest" is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix). Fix: pulumi config rm ghost-dcdr:restoreBackupId -s dc (newest), or set an id such as 20261121T220000Z',
+        ],
+        [
+            { "ghost-dcdr:backupTransitionGlacierDays": "400" },
+            'ghost-dcdr:backupTransitionIaDays/backupTransitionGlacierDays/backupExpireDays: "30/400/365" must increase (Standard-IA, then Glacier, then expiry). Fix: set e.g. 30, 90 and 365',
+        ],
+        [
+            { "ghost-dcdr:backupTransitionIaDays": "7" },
+            'ghost-dcdr:backupTransitionIaDays: "7" must be 30 or more. Fix: pulumi config set ghost-dcdr:backupTransitionIaDays 30 -s dc',
+        ],
+        [
+            { "ghost-dcdr:backupObjectLockMode": "strict" },
+            'ghost-dcdr:backupObjectLockMode: "strict" is not an Object Lock mode; it must be empty, GOVERNANCE or COMPLIANCE. Fix: pulumi config set ghost-dcdr:backupObjectLockMode GOVERNANCE -s dc',
+        ],
+        [
+            { "ghost-dcdr:backupObjectLockMode": "GOVERNANCE", "ghost-dcdr:backupObjectLockDays": "400" },
+            'ghost-dcdr:backupObjectLockDays: "400" is longer than backupExpireDays (365): locked backups could never expire. Fix: pulumi config set ghost-dcdr:backupObjectLockDays 30 -s dc',
+        ],
+        [
+            { "ghost-dcdr:backupBucketPrefix": "My_Bucket" },
+            'ghost-dcdr:backupBucketPrefix: "My_Bucket" gives the bucket name My_Bucket-backups-eu-west-1, which S3 refuses (3-63 lower-case letters, digits, hyphens). Fix: pulumi config set ghost-dcdr:backupBucketPrefix acme-blog -s dc',
+        ],
+        [
+            { "ghost-dcdr:ghostExport": "true" },
+            'ghost-dcdr:ghostExport: "true" needs the staff user it logs in as (ghostExportUser and ghostExportPassword). Fix: pulumi config set ghost-dcdr:ghostExportUser admin@example.com -s dc && pulumi config set --secret ghost-dcdr:ghostExportPassword -s dc',
+        ],
     ];
     for (const [changes, message] of rules) {
         it(`rejects ${JSON.stringify(changes)}`, () => {

@@ -10,7 +10,7 @@ const cidr = (text: string): Cidr => {
 describe("cidr", () => {
     it("parses and formats a network", () => {
         assert.equal(formatCidr(cidr("10.10.0.0/16")), "10.10.0.0/16");
-        assert.equal(cidr("192.168.4.0/22").base, (192 * 2 ** 24) + (168 << 16) + (4 << 8));
+        assert.equal(cidr("192.168.4.0/22").base, 192 * 2 ** 24 + (168 << 16) + (4 << 8));
     });
 
     it("rejects malformed text, out-of-range octets and host bits", () => {

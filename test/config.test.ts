@@ -34,10 +34,15 @@ describe("config", () => {
     });
 
     it("applies the schema defaults for optional keys", () => {
-        const c = parseConfig(withConfig(DC, {
-            "ghost-dcdr:availabilityZones": undefined, "ghost-dcdr:natGateways": undefined,
-            "ghost-dcdr:nodeMaxSize": undefined, "ghost-dcdr:externalDns": undefined,
-        }), "dc");
+        const c = parseConfig(
+            withConfig(DC, {
+                "ghost-dcdr:availabilityZones": undefined,
+                "ghost-dcdr:natGateways": undefined,
+                "ghost-dcdr:nodeMaxSize": undefined,
+                "ghost-dcdr:externalDns": undefined,
+            }),
+            "dc",
+        );
         assert.equal(c.network.availabilityZones, 3);
         assert.equal(c.network.natGateways, "perAz");
         assert.equal(c.cluster.nodeMaxSize, 5);
@@ -53,62 +58,146 @@ describe("config", () => {
     });
 
     const rules: [string, Record<string, string | undefined>, string][] = [
-        ["missing site", { "ghost-dcdr:site": undefined },
-            "ghost-dcdr:site: is required but not set. Fix: pulumi config set ghost-dcdr:site dc -s dc"],
-        ["unknown site", { "ghost-dcdr:site": "primary" },
-            'ghost-dcdr:site: "primary" is not a site; it must be dc or dr. Fix: pulumi config set ghost-dcdr:site dc -s dc'],
-        ["site that contradicts the stack name", { "ghost-dcdr:site": "dr" },
-            'ghost-dcdr:site: "dr" does not match the stack "dc". Fix: pulumi config set ghost-dcdr:site dc -s dc'],
-        ["malformed region", { "aws:region": "eu-west1" },
-            'aws:region: "eu-west1" is not an AWS region name. Fix: pulumi config set aws:region eu-west-1 -s dc'],
-        ["missing region", { "aws:region": undefined },
-            "aws:region: is required but not set. Fix: pulumi config set aws:region eu-west-1 -s dc"],
-        ["same region for both sites", { "ghost-dcdr:peerRegion": "eu-west-1" },
-            'ghost-dcdr:peerRegion: "eu-west-1" is the same region as aws:region; DR needs a second region. Fix: pulumi config set ghost-dcdr:peerRegion eu-west-2 -s dc'],
-        ["malformed CIDR", { "ghost-dcdr:vpcCidr": "10.10.0/16" },
-            'ghost-dcdr:vpcCidr: "10.10.0/16" is not an IPv4 CIDR block (expected a.b.c.d/n, e.g. 10.10.0.0/16). Fix: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc'],
-        ["CIDR with host bits", { "ghost-dcdr:vpcCidr": "10.10.5.0/16" },
-            'ghost-dcdr:vpcCidr: "10.10.5.0/16" has host bits set: the network address for /16 is 10.10.0.0/16. Fix: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc'],
-        ["overlapping CIDRs", { "ghost-dcdr:peerVpcCidr": "10.10.0.0/17" },
-            'ghost-dcdr:peerVpcCidr: "10.10.0.0/17" overlaps vpcCidr 10.10.0.0/16, so the VPCs could never be peered. Fix: give each site its own range, e.g. 10.10.0.0/16 for dc and 10.20.0.0/16 for dr'],
-        ["CIDR too small for the subnets", { "ghost-dcdr:vpcCidr": "10.10.0.0/24" },
-            'ghost-dcdr:vpcCidr: "10.10.0.0/24" is too small for the subnets (private subnets would be /27, too few addresses for pods). Fix: use a /16 to /20: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc'],
-        ["CIDR larger than a VPC", { "ghost-dcdr:vpcCidr": "10.0.0.0/8", "ghost-dcdr:peerVpcCidr": "172.16.0.0/16" },
-            'ghost-dcdr:vpcCidr: "10.0.0.0/8" is larger than AWS allows for a VPC (/16 at most). Fix: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc'],
-        ["min > desired", { "ghost-dcdr:nodeMinSize": "3", "ghost-dcdr:nodeDesiredSize": "2" },
-            'ghost-dcdr:nodeMinSize/nodeDesiredSize/nodeMaxSize: "3/2/5" must satisfy min <= desired <= max. Fix: set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5'],
-        ["desired > max", { "ghost-dcdr:nodeDesiredSize": "6" },
-            'ghost-dcdr:nodeMinSize/nodeDesiredSize/nodeMaxSize: "2/6/5" must satisfy min <= desired <= max. Fix: set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5'],
-        ["negative size", { "ghost-dcdr:nodeMinSize": "-1" },
-            'ghost-dcdr:nodeMinSize: "-1" must be 0 or more. Fix: pulumi config set ghost-dcdr:nodeMinSize 2 -s dc'],
-        ["word for a number", { "ghost-dcdr:availabilityZones": "two" },
-            'ghost-dcdr:availabilityZones: "two" is not a whole number. Fix: pulumi config set ghost-dcdr:availabilityZones 3 -s dc'],
-        ["fraction for a number", { "ghost-dcdr:nodeMaxSize": "2.5" },
-            'ghost-dcdr:nodeMaxSize: "2.5" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMaxSize 5 -s dc'],
-        ["four AZs", { "ghost-dcdr:availabilityZones": "4" },
-            'ghost-dcdr:availabilityZones: "4" must be 2 or 3. Fix: pulumi config set ghost-dcdr:availabilityZones 3 -s dc'],
-        ["unsupported Kubernetes version", { "ghost-dcdr:kubernetesVersion": "1.25" },
-            'ghost-dcdr:kubernetesVersion: "1.25" is not a version EKS supports (1.30, 1.31, 1.32, 1.33, 1.34, 1.35). Fix: pulumi config set ghost-dcdr:kubernetesVersion 1.33 -s dc'],
-        ["unquoted 1.30 read by YAML as 1.3", { "ghost-dcdr:kubernetesVersion": "1.3" },
-            'ghost-dcdr:kubernetesVersion: "1.3" is not a version EKS supports (1.30, 1.31, 1.32, 1.33, 1.34, 1.35) (YAML read 1.30 as the number 1.3: quote it, "1.30"). Fix: pulumi config set ghost-dcdr:kubernetesVersion 1.33 -s dc'],
-        ["URL for a domain", { "ghost-dcdr:domain": "https://blog.example.com" },
-            'ghost-dcdr:domain: "https://blog.example.com" is a URL, not a hostname (drop the scheme and any path). Fix: pulumi config set ghost-dcdr:domain blog.example.com -s dc'],
-        ["domain that is not a hostname", { "ghost-dcdr:domain": "blog_example.com" },
-            'ghost-dcdr:domain: "blog_example.com" is not a hostname (labels are a-z, 0-9 and inner hyphens, 1 to 63 long). Fix: pulumi config set ghost-dcdr:domain blog.example.com -s dc'],
-        ["hosted zone id with the API prefix", { "ghost-dcdr:hostedZoneId": "/hostedzone/Z123" },
-            'ghost-dcdr:hostedZoneId: "/hostedzone/Z123" is not a Route 53 hosted zone id (drop the /hostedzone/ prefix). Fix: pulumi config set ghost-dcdr:hostedZoneId Z0123456789ABCDEFGHIJ -s dc (aws route53 list-hosted-zones shows yours)'],
-        ["user ARN for a role", { "ghost-dcdr:adminRoleArn": "arn:aws:iam::123456789012:user/bob" },
-            'ghost-dcdr:adminRoleArn: "arn:aws:iam::123456789012:user/bob" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>). Fix: pulumi config set ghost-dcdr:adminRoleArn arn:aws:iam::123456789012:role/platform-admin -s dc'],
-        ["yes for a boolean", { "ghost-dcdr:externalDns": "yes" },
-            'ghost-dcdr:externalDns: "yes" is not a boolean. Fix: pulumi config set ghost-dcdr:externalDns true (or false) -s dc'],
-        ["unknown NAT strategy", { "ghost-dcdr:natGateways": "one" },
-            'ghost-dcdr:natGateways: "one" is not a NAT strategy; it must be single or perAz. Fix: pulumi config set ghost-dcdr:natGateways perAz -s dc'],
-        ["instance type without a size", { "ghost-dcdr:nodeInstanceType": "large" },
-            'ghost-dcdr:nodeInstanceType: "large" is not an EC2 instance type. Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc'],
-        ["a CIDR string where a list goes", { "ghost-dcdr:endpointPublicAccessCidrs": "0.0.0.0/0" },
-            `ghost-dcdr:endpointPublicAccessCidrs: "0.0.0.0/0" is not a list of strings. Fix: pulumi config set ghost-dcdr:endpointPublicAccessCidrs '["203.0.113.0/24"]' -s dc (or a YAML list in the stack file)`],
-        ["a misspelt key", { "ghost-dcdr:nodeMaxsize": "5" },
-            "ghost-dcdr:nodeMaxsize: unknown config key. Fix: did you mean ghost-dcdr:nodeMaxSize? pulumi config rm ghost-dcdr:nodeMaxsize -s dc (the keys are listed in Pulumi.yaml and the README)"],
+        [
+            "missing site",
+            { "ghost-dcdr:site": undefined },
+            "ghost-dcdr:site: is required but not set. Fix: pulumi config set ghost-dcdr:site dc -s dc",
+        ],
+        [
+            "unknown site",
+            { "ghost-dcdr:site": "primary" },
+            'ghost-dcdr:site: "primary" is not a site; it must be dc or dr. Fix: pulumi config set ghost-dcdr:site dc -s dc',
+        ],
+        [
+            "site that contradicts the stack name",
+            { "ghost-dcdr:site": "dr" },
+            'ghost-dcdr:site: "dr" does not match the stack "dc". Fix: pulumi config set ghost-dcdr:site dc -s dc',
+        ],
+        [
+            "malformed region",
+            { "aws:region": "eu-west1" },
+            'aws:region: "eu-west1" is not an AWS region name. Fix: pulumi config set aws:region eu-west-1 -s dc',
+        ],
+        [
+            "missing region",
+            { "aws:region": undefined },
+            "aws:region: is required but not set. Fix: pulumi config set aws:region eu-west-1 -s dc",
+        ],
+        [
+            "same region for both sites",
+            { "ghost-dcdr:peerRegion": "eu-west-1" },
+            'ghost-dcdr:peerRegion: "eu-west-1" is the same region as aws:region; DR needs a second region. Fix: pulumi config set ghost-dcdr:peerRegion eu-west-2 -s dc',
+        ],
+        [
+            "malformed CIDR",
+            { "ghost-dcdr:vpcCidr": "10.10.0/16" },
+            'ghost-dcdr:vpcCidr: "10.10.0/16" is not an IPv4 CIDR block (expected a.b.c.d/n, e.g. 10.10.0.0/16). Fix: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc',
+        ],
+        [
+            "CIDR with host bits",
+            { "ghost-dcdr:vpcCidr": "10.10.5.0/16" },
+            'ghost-dcdr:vpcCidr: "10.10.5.0/16" has host bits set: the network address for /16 is 10.10.0.0/16. Fix: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc',
+        ],
+        [
+            "overlapping CIDRs",
+            { "ghost-dcdr:peerVpcCidr": "10.10.0.0/17" },
+            'ghost-dcdr:peerVpcCidr: "10.10.0.0/17" overlaps vpcCidr 10.10.0.0/16, so the VPCs could never be peered. Fix: give each site its own range, e.g. 10.10.0.0/16 for dc and 10.20.0.0/16 for dr',
+        ],
+        [
+            "CIDR too small for the subnets",
+            { "ghost-dcdr:vpcCidr": "10.10.0.0/24" },
+            'ghost-dcdr:vpcCidr: "10.10.0.0/24" is too small for the subnets (private subnets would be /27, too few addresses for pods). Fix: use a /16 to /20: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc',
+        ],
+        [
+            "CIDR larger than a VPC",
+            { "ghost-dcdr:vpcCidr": "10.0.0.0/8", "ghost-dcdr:peerVpcCidr": "172.16.0.0/16" },
+            'ghost-dcdr:vpcCidr: "10.0.0.0/8" is larger than AWS allows for a VPC (/16 at most). Fix: pulumi config set ghost-dcdr:vpcCidr 10.10.0.0/16 -s dc',
+        ],
+        [
+            "min > desired",
+            { "ghost-dcdr:nodeMinSize": "3", "ghost-dcdr:nodeDesiredSize": "2" },
+            'ghost-dcdr:nodeMinSize/nodeDesiredSize/nodeMaxSize: "3/2/5" must satisfy min <= desired <= max. Fix: set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5',
+        ],
+        [
+            "desired > max",
+            { "ghost-dcdr:nodeDesiredSize": "6" },
+            'ghost-dcdr:nodeMinSize/nodeDesiredSize/nodeMaxSize: "2/6/5" must satisfy min <= desired <= max. Fix: set e.g. nodeMinSize 2, nodeDesiredSize 2, nodeMaxSize 5',
+        ],
+        [
+            "negative size",
+            { "ghost-dcdr:nodeMinSize": "-1" },
+            'ghost-dcdr:nodeMinSize: "-1" must be 0 or more. Fix: pulumi config set ghost-dcdr:nodeMinSize 2 -s dc',
+        ],
+        [
+            "word for a number",
+            { "ghost-dcdr:availabilityZones": "two" },
+            'ghost-dcdr:availabilityZones: "two" is not a whole number. Fix: pulumi config set ghost-dcdr:availabilityZones 3 -s dc',
+        ],
+        [
+            "fraction for a number",
+            { "ghost-dcdr:nodeMaxSize": "2.5" },
+            'ghost-dcdr:nodeMaxSize: "2.5" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMaxSize 5 -s dc',
+        ],
+        [
+            "four AZs",
+            { "ghost-dcdr:availabilityZones": "4" },
+            'ghost-dcdr:availabilityZones: "4" must be 2 or 3. Fix: pulumi config set ghost-dcdr:availabilityZones 3 -s dc',
+        ],
+        [
+            "unsupported Kubernetes version",
+            { "ghost-dcdr:kubernetesVersion": "1.25" },
+            'ghost-dcdr:kubernetesVersion: "1.25" is not a version EKS supports (1.30, 1.31, 1.32, 1.33, 1.34, 1.35). Fix: pulumi config set ghost-dcdr:kubernetesVersion 1.33 -s dc',
+        ],
+        [
+            "unquoted 1.30 read by YAML as 1.3",
+            { "ghost-dcdr:kubernetesVersion": "1.3" },
+            'ghost-dcdr:kubernetesVersion: "1.3" is not a version EKS supports (1.30, 1.31, 1.32, 1.33, 1.34, 1.35) (YAML read 1.30 as the number 1.3: quote it, "1.30"). Fix: pulumi config set ghost-dcdr:kubernetesVersion 1.33 -s dc',
+        ],
+        [
+            "URL for a domain",
+            { "ghost-dcdr:domain": "https://blog.example.com" },
+            'ghost-dcdr:domain: "https://blog.example.com" is a URL, not a hostname (drop the scheme and any path). Fix: pulumi config set ghost-dcdr:domain blog.example.com -s dc',
+        ],
+        [
+            "domain that is not a hostname",
+            { "ghost-dcdr:domain": "blog_example.com" },
+            'ghost-dcdr:domain: "blog_example.com" is not a hostname (labels are a-z, 0-9 and inner hyphens, 1 to 63 long). Fix: pulumi config set ghost-dcdr:domain blog.example.com -s dc',
+        ],
+        [
+            "hosted zone id with the API prefix",
+            { "ghost-dcdr:hostedZoneId": "/hostedzone/Z123" },
+            'ghost-dcdr:hostedZoneId: "/hostedzone/Z123" is not a Route 53 hosted zone id (drop the /hostedzone/ prefix). Fix: pulumi config set ghost-dcdr:hostedZoneId Z0123456789ABCDEFGHIJ -s dc (aws route53 list-hosted-zones shows yours)',
+        ],
+        [
+            "user ARN for a role",
+            { "ghost-dcdr:adminRoleArn": "arn:aws:iam::123456789012:user/bob" },
+            'ghost-dcdr:adminRoleArn: "arn:aws:iam::123456789012:user/bob" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>). Fix: pulumi config set ghost-dcdr:adminRoleArn arn:aws:iam::123456789012:role/platform-admin -s dc',
+        ],
+        [
+            "yes for a boolean",
+            { "ghost-dcdr:externalDns": "yes" },
+            'ghost-dcdr:externalDns: "yes" is not a boolean. Fix: pulumi config set ghost-dcdr:externalDns true (or false) -s dc',
+        ],
+        [
+            "unknown NAT strategy",
+            { "ghost-dcdr:natGateways": "one" },
+            'ghost-dcdr:natGateways: "one" is not a NAT strategy; it must be single or perAz. Fix: pulumi config set ghost-dcdr:natGateways perAz -s dc',
+        ],
+        [
+            "instance type without a size",
+            { "ghost-dcdr:nodeInstanceType": "large" },
+            'ghost-dcdr:nodeInstanceType: "large" is not an EC2 instance type. Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc',
+        ],
+        [
+            "a CIDR string where a list goes",
+            { "ghost-dcdr:endpointPublicAccessCidrs": "0.0.0.0/0" },
+            `ghost-dcdr:endpointPublicAccessCidrs: "0.0.0.0/0" is not a list of strings. Fix: pulumi config set ghost-dcdr:endpointPublicAccessCidrs '["203.0.113.0/24"]' -s dc (or a YAML list in the stack file)`,
+        ],
+        [
+            "a misspelt key",
+            { "ghost-dcdr:nodeMaxsize": "5" },
+            "ghost-dcdr:nodeMaxsize: unknown config key. Fix: did you mean ghost-dcdr:nodeMaxSize? pulumi config rm ghost-dcdr:nodeMaxsize -s dc (the keys are listed in Pulumi.yaml and the README)",
+        ],
     ];
     for (const [what, changes, message] of rules) {
         it(`rejects ${what} with one line naming key, value and fix`, () => {
@@ -141,7 +230,10 @@ describe("config", () => {
         }
         assert.ok(error, "expected the run to fail");
         assert.equal(error.constructor.name, "RunError", "RunError is printed by Pulumi without a stack trace");
-        assert.equal(error.message, 'invalid stack config:\nghost-dcdr:nodeMinSize: "two" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMinSize 2 -s dc');
+        assert.equal(
+            error.message,
+            'invalid stack config:\nghost-dcdr:nodeMinSize: "two" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMinSize 2 -s dc',
+        );
         assert.equal(mocks.resources.length, 0, "nothing registered");
         const valid = await runStack("dc", DC);
         assert.ok(valid.mocks.resources.length > 0, "the same harness registers resources for valid config");

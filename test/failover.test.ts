@@ -36,7 +36,10 @@ interface Observed {
 function observe(run: MockRun): Observed {
     const cron = (suffix: string) => run.mocks.byType("kubernetes:batch/v1:CronJob").find((c) => c.name.endsWith(suffix));
     const active = (r?: RecordedResource) => r !== undefined && inputsOf(r).spec.suspend === false;
-    const records = run.mocks.byType("aws:route53/record:Record").filter((r) => r.name.includes("public-domain")).map(inputsOf);
+    const records = run.mocks
+        .byType("aws:route53/record:Record")
+        .filter((r) => r.name.includes("public-domain"))
+        .map(inputsOf);
     const backup = inputsOf(cron("datapath-backup")!).spec.jobTemplate.spec.template.spec;
     const fence = backup.initContainers.find((c: any) => c.name === "fence");
     return {
@@ -51,11 +54,12 @@ function observe(run: MockRun): Observed {
 }
 
 async function deploy(state: State): Promise<{ dc: Observed; dr?: Observed }> {
-    const drConfig = (flag: boolean) => withConfig(DR, {
-        "ghost-dcdr:failover": String(flag),
-        "ghost-dcdr:drMode": state.drMode,
-        "ghost-dcdr:dnsFailover": state.dns,
-    });
+    const drConfig = (flag: boolean) =>
+        withConfig(DR, {
+            "ghost-dcdr:failover": String(flag),
+            "ghost-dcdr:drMode": state.drMode,
+            "ghost-dcdr:dnsFailover": state.dns,
+        });
     let dr: MockRun | undefined;
     const peerOutputs: Record<string, Record<string, unknown>> = {};
     if (state.peerDeployed) {
@@ -64,8 +68,11 @@ async function deploy(state: State): Promise<{ dc: Observed; dr?: Observed }> {
         peerOutputs[PEER] = { siteName: seenByDc.outputs.site, failover: seenByDc.outputs.failover };
         dr = await cachedRun("dr", drConfig(state.failover));
     }
-    const dc = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:peerStack": PEER, "ghost-dcdr:drMode": state.drMode, "ghost-dcdr:dnsFailover": state.dns }),
-        peerOutputs);
+    const dc = await cachedRun(
+        "dc",
+        withConfig(DC, { "ghost-dcdr:peerStack": PEER, "ghost-dcdr:drMode": state.drMode, "ghost-dcdr:dnsFailover": state.dns }),
+        peerOutputs,
+    );
     return { dc: observe(dc), dr: dr && observe(dr) };
 }
 
@@ -74,7 +81,8 @@ for (const peerDeployed of [false, true]) {
     for (const failover of peerDeployed ? [false, true] : [false]) {
         for (const drMode of ["warm", "cold"] as const) {
             for (const dns of ["manual", "automatic"] as const) {
-                for (const dcRefreshed of failover ? [false, true] : [true]) states.push({ peerDeployed, failover, drMode, dns, dcRefreshed });
+                for (const dcRefreshed of failover ? [false, true] : [true])
+                    states.push({ peerDeployed, failover, drMode, dns, dcRefreshed });
             }
         }
     }
@@ -97,7 +105,11 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
             const records = sites[writers[0]]!.domainRecords;
             assert.equal(records.primary, `${expectedActive}.blog.example.com`, "the primary answer is the active site");
             if (state.dns === "automatic" && expectedActive === "dc" && state.peerDeployed) {
-                assert.equal(records.secondary, "dr.blog.example.com", "automatic: dc failing its health check sends visitors to dr's maintenance page");
+                assert.equal(
+                    records.secondary,
+                    "dr.blog.example.com",
+                    "automatic: dc failing its health check sends visitors to dr's maintenance page",
+                );
             } else {
                 assert.equal(records.secondary, records.primary, "no automatic way back to a site that is not active");
             }
@@ -105,7 +117,9 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
             // Exactly one site publishes backups: its CronJob runs and its fence passes (the domain's primary
             // record names it). A stale dc that was not updated after the flag keeps its CronJob, but its fence
             // step refuses to publish (scripts/datapath/backup-fence.sh, exercised against a real Route 53 API).
-            const publishing = (["dc", "dr"] as const).filter((s) => sites[s]?.backupCronActive === true && sites[s]?.fenceSite === records.primary);
+            const publishing = (["dc", "dr"] as const).filter(
+                (s) => sites[s]?.backupCronActive === true && sites[s]?.fenceSite === records.primary,
+            );
             assert.deepEqual(publishing, [expectedActive], "exactly one site publishes backups");
             for (const s of ["dc", "dr"] as const) {
                 const o = sites[s];
@@ -121,7 +135,8 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
                 if (acceptsWrites) {
                     assert.equal(o.restoreCronActive, false, `${s}: restore schedule suspended while Ghost runs`);
                     const ghost = o.run.mocks.one("kubernetes:apps/v1:Deployment");
-                    for (const job of o.restoreJobs) assert.ok(ghost.dependencies.includes(job.urn), `${s}: Ghost waits for ${job.name}`);
+                    for (const job of o.restoreJobs)
+                        assert.ok(ghost.dependencies.includes(job.urn), `${s}: Ghost waits for ${job.name}`);
                 }
                 // A site that is not active never runs Ghost, and restores per drMode.
                 const thinksActive = s === "dr" ? state.failover : !(state.peerDeployed && state.failover && state.dcRefreshed);
@@ -136,7 +151,10 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
             // The standby's restore stops the moment it turns active, and a catch-up restore runs first.
             if (dr && state.failover) {
                 assert.equal(dr.restoreCronActive, false);
-                assert.deepEqual(dr.restoreJobs.map((j) => j.name), ["dr-datapath-restore-catch-up"]);
+                assert.deepEqual(
+                    dr.restoreJobs.map((j) => j.name),
+                    ["dr-datapath-restore-catch-up"],
+                );
             }
         });
     }
@@ -221,15 +239,24 @@ describe("failover config and plan", () => {
         const named = { "ghost-dcdr:restoreBackupId": "20261121T220000Z" };
         const standby = await cachedRun("dr", withConfig(DR, named));
         const job = inputsOf(standby.mocks.one("kubernetes:batch/v1:Job"));
-        assert.equal(job.spec.template.spec.initContainers[0].env.find((e: any) => e.name === "RESTORE_BACKUP_ID").value, "20261121T220000Z");
+        assert.equal(
+            job.spec.template.spec.initContainers[0].env.find((e: any) => e.name === "RESTORE_BACKUP_ID").value,
+            "20261121T220000Z",
+        );
         const active = await cachedRun("dc", withConfig(DC, named));
         assert.equal(active.mocks.byType("kubernetes:batch/v1:Job").length, 0);
     });
 
     it("derives the role in one place: dc without a deployed peer is active", () => {
         const role = deriveRole({
-            site: "dc", flag: false, peer: { deployed: false, failover: false }, drMode: "warm", dns: "manual",
-            catchUpRestore: true, maintenance: false, restoreRequested: false,
+            site: "dc",
+            flag: false,
+            peer: { deployed: false, failover: false },
+            drMode: "warm",
+            dns: "manual",
+            catchUpRestore: true,
+            maintenance: false,
+            restoreRequested: false,
         });
         assert.equal(role.active, true);
         assert.equal(role.ownsDomainRecord, true);

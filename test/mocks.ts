@@ -140,13 +140,19 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             case "awsx:ec2:Vpc": {
                 const specs: any[] = inputs.subnetSpecs ?? [];
                 const ids = (type: string) =>
-                    (specs.find((s) => s.type === type)?.cidrBlocks ?? []).map((_: string, i: number) => `subnet-${args.name}-${type.toLowerCase()}-${i}`);
+                    (specs.find((s) => s.type === type)?.cidrBlocks ?? []).map(
+                        (_: string, i: number) => `subnet-${args.name}-${type.toLowerCase()}-${i}`,
+                    );
                 return { vpcId: `vpc-${args.name}`, privateSubnetIds: ids("Private"), publicSubnetIds: ids("Public") };
             }
             case "eks:index:Cluster": {
                 const issuer = `oidc.eks.${this.regionOfProviders(args) ?? region}.amazonaws.com/id/MOCK${args.name.toUpperCase()}`;
                 return {
-                    kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name, cluster: { server: `https://${args.name}.eks.mock` } }] }),
+                    kubeconfigJson: JSON.stringify({
+                        apiVersion: "v1",
+                        kind: "Config",
+                        clusters: [{ name, cluster: { server: `https://${args.name}.eks.mock` } }],
+                    }),
                     oidcIssuer: issuer,
                     oidcProviderUrl: `https://${issuer}`,
                     oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${issuer}`,
@@ -207,9 +213,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 if (!err) {
                     const key = `${req.getType()}::${req.getName()}`;
                     this.resources.push({
-                        urn: resp.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent() || undefined,
-                        provider: req.getProvider() || undefined, providers: {}, custom: true, remote: false,
-                        inputs: this.inputsByKey.get(key) ?? {}, dependencies: req.getDependenciesList(),
+                        urn: resp.getUrn(),
+                        type: req.getType(),
+                        name: req.getName(),
+                        parent: req.getParent() || undefined,
+                        provider: req.getProvider() || undefined,
+                        providers: {},
+                        custom: true,
+                        remote: false,
+                        inputs: this.inputsByKey.get(key) ?? {},
+                        dependencies: req.getDependenciesList(),
                     });
                 }
                 callback(err, resp);
@@ -256,7 +269,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     one(type: string, nameSuffix = ""): RecordedResource {
         const found = this.resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
         if (found.length !== 1) {
-            throw new Error(`expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+            throw new Error(
+                `expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+            );
         }
         return found[0];
     }
@@ -284,7 +299,9 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
     await pulumi.runtime.setMocks(mocks, "ghost-dcdr", stack, false);
     mocks.attach();
     // Keys the schema marks secret are secret here too, as `pulumi config set --secret` makes them.
-    const secretKeys = Object.entries(CONFIG_KEYS).filter(([, s]) => "secret" in s && s.secret).map(([k]) => `${PROJECT}:${k}`);
+    const secretKeys = Object.entries(CONFIG_KEYS)
+        .filter(([, s]) => "secret" in s && s.secret)
+        .map(([k]) => `${PROJECT}:${k}`);
     pulumi.runtime.setAllConfig({ ...config } as Record<string, string>, secretKeys);
     const { config: siteConfig, secrets } = loadConfig();
     const site: SiteOutputs = await buildSite(siteConfig, secrets);
@@ -303,7 +320,12 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
 }
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        output.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 const runCache = new Map<string, Promise<MockRun>>();
@@ -312,7 +334,11 @@ const runCache = new Map<string, Promise<MockRun>>();
  * `runStack` memoised on (stack, config, other stacks' outputs): suites that only read a run share it, which
  * keeps `npm test` in seconds. Use `runStack` directly when a test needs its own mocks.
  */
-export function cachedRun(stack: string, config: RawConfig, otherStacks: Record<string, Record<string, unknown>> = {}): Promise<MockRun> {
+export function cachedRun(
+    stack: string,
+    config: RawConfig,
+    otherStacks: Record<string, Record<string, unknown>> = {},
+): Promise<MockRun> {
     const key = JSON.stringify([stack, config, otherStacks]);
     let run = runCache.get(key);
     if (!run) {

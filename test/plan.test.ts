@@ -32,7 +32,11 @@ describe("offline plan", function () {
     });
 
     it("takes --stack and --config, and names what is wrong with the arguments", () => {
-        assert.deepEqual(parseArgs(["--stack", "dc"]), { stack: "dc", configFile: "Pulumi.dc.yaml", outDir: path.join("out", "plan", "dc") });
+        assert.deepEqual(parseArgs(["--stack", "dc"]), {
+            stack: "dc",
+            configFile: "Pulumi.dc.yaml",
+            outDir: path.join("out", "plan", "dc"),
+        });
         assert.equal(parseArgs(["--stack", "dr", "--config", "Pulumi.dc.yaml"]).configFile, "Pulumi.dc.yaml");
         assert.throws(() => parseArgs([]), /--stack is required/);
         assert.throws(() => parseArgs(["--stack", "nope"]), /Pulumi\.nope\.yaml does not exist/);
@@ -41,10 +45,15 @@ describe("offline plan", function () {
 
     it("as a command, prints only the validation message for invalid config and exits 2", () => {
         const bad = path.join(tmp, "bad.yaml");
-        fs.writeFileSync(bad, fs.readFileSync("Pulumi.dc.yaml", "utf8").replace("ghost-dcdr:nodeMaxSize: 5", "ghost-dcdr:nodeMaxSize: five"));
+        fs.writeFileSync(
+            bad,
+            fs.readFileSync("Pulumi.dc.yaml", "utf8").replace("ghost-dcdr:nodeMaxSize: 5", "ghost-dcdr:nodeMaxSize: five"),
+        );
         const result = spawnSync("npm", ["run", "-s", "plan", "--", "--stack", "dc", "--config", bad], { encoding: "utf8" });
         assert.equal(result.status, 2);
-        assert.equal(result.stderr.replace(/^npm warn .*\n/gm, "").trim(),
-            'invalid stack config:\nghost-dcdr:nodeMaxSize: "five" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMaxSize 5 -s dc');
+        assert.equal(
+            result.stderr.replace(/^npm warn .*\n/gm, "").trim(),
+            'invalid stack config:\nghost-dcdr:nodeMaxSize: "five" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMaxSize 5 -s dc',
+        );
     });
 });

@@ -18,7 +18,11 @@ describe("config schema", () => {
         for (const [key, spec] of Object.entries(project.config)) {
             assert.ok(spec.description.length > 10, key);
             if (!("default" in spec)) continue;
-            const type = Array.isArray(spec.default) ? "array" : typeof spec.default === "number" ? "integer" : typeof spec.default;
+            const type = Array.isArray(spec.default)
+                ? "array"
+                : typeof spec.default === "number"
+                  ? "integer"
+                  : typeof spec.default;
             assert.equal(type, spec.type, `${key} default matches its type`);
         }
     });

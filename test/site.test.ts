@@ -46,7 +46,8 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             for (const r of run.mocks.resources.filter((x) => x.remote)) {
                 assert.equal(r.providers.aws, own, `${r.type} ${r.name} is handed the site's AWS provider`);
             }
-            for (const invoke of run.mocks.invokes) assert.equal(invoke.provider, own, `${invoke.token} goes to the site's provider`);
+            for (const invoke of run.mocks.invokes)
+                assert.equal(invoke.provider, own, `${invoke.token} goes to the site's provider`);
         });
 
         it("puts every Kubernetes resource on the cluster's provider", () => {
@@ -60,9 +61,10 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
 
         it("builds the VPC from the subnet plan with the load balancer subnet tags", () => {
             const vpc = inputsOf(run.mocks.one("awsx:ec2:Vpc"));
-            const expected = stack === "dc"
-                ? { azs: 3, nat: "OnePerAz", cidr: "10.10.0.0/16" }
-                : { azs: 2, nat: "Single", cidr: "10.20.0.0/16" };
+            const expected =
+                stack === "dc"
+                    ? { azs: 3, nat: "OnePerAz", cidr: "10.10.0.0/16" }
+                    : { azs: 2, nat: "Single", cidr: "10.20.0.0/16" };
             assert.equal(vpc.cidrBlock, expected.cidr);
             assert.equal(vpc.numberOfAvailabilityZones, expected.azs);
             assert.deepEqual(vpc.natGateways, { strategy: expected.nat });
@@ -78,13 +80,19 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             const key = run.mocks.one("aws:kms/key:Key", "secrets-key");
             assert.equal(eks.version, "1.33");
             assert.equal(eks.name, `ghost-dcdr-${stack}`);
-            assert.equal(eks.encryptionConfigKeyArn, `arn:aws:kms:${region}:123456789012:key/key-${key.name}`, "customer-managed key");
+            assert.equal(
+                eks.encryptionConfigKeyArn,
+                `arn:aws:kms:${region}:123456789012:key/key-${key.name}`,
+                "customer-managed key",
+            );
             assert.equal(inputsOf(key).enableKeyRotation, true);
             assert.equal(eks.createOidcProvider, true);
             assert.equal(eks.authenticationMode, "API");
             assert.equal(eks.accessEntries.admin.principalArn, "arn:aws:iam::123456789012:role/platform-admin");
-            assert.equal(eks.accessEntries.admin.accessPolicies.clusterAdmin.policyArn,
-                "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+            assert.equal(
+                eks.accessEntries.admin.accessPolicies.clusterAdmin.policyArn,
+                "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+            );
             assert.equal(eks.nodeAssociatePublicIpAddress, false);
             assert.equal(eks.skipDefaultNodeGroup, true);
             assert.equal(eks.endpointPrivateAccess, true);
@@ -98,13 +106,21 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             assert.deepEqual(nodes.subnetIds, run.outputs.privateSubnetIds);
             const lt = run.mocks.one("aws:ec2/launchTemplate:LaunchTemplate");
             assert.equal(nodes.launchTemplate.id, `${lt.name}-id`);
-            assert.deepEqual(inputsOf(lt).metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+            assert.deepEqual(inputsOf(lt).metadataOptions, {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 1,
+            });
             assert.equal(inputsOf(lt).blockDeviceMappings[0].ebs.encrypted, "true");
         });
 
         const addons = [
             { type: "ghost-dcdr:addons:ClusterAutoscaler", chart: CLUSTER_AUTOSCALER_DEFAULTS, sa: "cluster-autoscaler" },
-            { type: "ghost-dcdr:addons:AwsLoadBalancerController", chart: AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS, sa: "aws-load-balancer-controller" },
+            {
+                type: "ghost-dcdr:addons:AwsLoadBalancerController",
+                chart: AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS,
+                sa: "aws-load-balancer-controller",
+            },
             { type: "ghost-dcdr:addons:ExternalDns", chart: EXTERNAL_DNS_DEFAULTS, sa: "external-dns" },
         ];
         for (const addon of addons) {
@@ -143,9 +159,13 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
 
         it("scopes the autoscaler's scaling to groups tagged for this cluster", () => {
             const component = run.mocks.one("ghost-dcdr:addons:ClusterAutoscaler");
-            const policy = JSON.parse(inputsOf(child(run, child(run, component, "ghost-dcdr:irsa:IrsaRole"), "aws:iam/rolePolicy:RolePolicy")).policy);
+            const policy = JSON.parse(
+                inputsOf(child(run, child(run, component, "ghost-dcdr:irsa:IrsaRole"), "aws:iam/rolePolicy:RolePolicy")).policy,
+            );
             const scaling = policy.Statement.find((s: any) => s.Action.includes("autoscaling:SetDesiredCapacity"));
-            assert.deepEqual(scaling.Condition, { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/ghost-dcdr-${stack}`]: "owned" } });
+            assert.deepEqual(scaling.Condition, {
+                StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/ghost-dcdr-${stack}`]: "owned" },
+            });
             const release = inputsOf(child(run, component, "kubernetes:helm.sh/v3:Release"));
             assert.equal(release.values.autoDiscovery.clusterName, `ghost-dcdr-${stack}`);
             assert.equal(release.values.awsRegion, region);
@@ -162,7 +182,9 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
 
         it("lets ExternalDNS change only the configured zone, with an owner id unique to the site", () => {
             const component = run.mocks.one("ghost-dcdr:addons:ExternalDns");
-            const policy = JSON.parse(inputsOf(child(run, child(run, component, "ghost-dcdr:irsa:IrsaRole"), "aws:iam/rolePolicy:RolePolicy")).policy);
+            const policy = JSON.parse(
+                inputsOf(child(run, child(run, component, "ghost-dcdr:irsa:IrsaRole"), "aws:iam/rolePolicy:RolePolicy")).policy,
+            );
             const change = policy.Statement.find((s: any) => s.Action.includes("route53:ChangeResourceRecordSets"));
             assert.equal(change.Resource, "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ");
             const values = inputsOf(child(run, component, "kubernetes:helm.sh/v3:Release")).values;
@@ -176,7 +198,10 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             assert.equal(cert.domainName, "blog.example.com");
             assert.deepEqual(cert.subjectAlternativeNames, [`${stack}.blog.example.com`]);
             assert.equal(cert.validationMethod, "DNS");
-            const records = run.mocks.byType("aws:route53/record:Record").filter((r) => r.name.includes("certificate-validation")).map(inputsOf);
+            const records = run.mocks
+                .byType("aws:route53/record:Record")
+                .filter((r) => r.name.includes("certificate-validation"))
+                .map(inputsOf);
             assert.deepEqual(records.map((r) => r.name).sort(), ["_mock.blog.example.com.", `_mock.${stack}.blog.example.com.`]);
             assert.ok(records.every((r) => r.zoneId === "Z0123456789ABCDEFGHIJ"));
             assert.equal(run.outputs.certificateArn, `arn:aws:acm:${region}:123456789012:certificate/${stack}-certificate-cert`);
@@ -198,9 +223,13 @@ describe("site toggles and pairing", () => {
     it("ExternalDNS off removes only the release: the IAM role and ServiceAccount keep their URNs", async () => {
         const on = await cachedRun("dc", DC);
         const off = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:externalDns": "false" }));
-        const urnsOf = (run: MockRun) => new Set(run.mocks.resources.filter((r) => r.urn.includes("ExternalDns")).map((r) => r.urn));
+        const urnsOf = (run: MockRun) =>
+            new Set(run.mocks.resources.filter((r) => r.urn.includes("ExternalDns")).map((r) => r.urn));
         const removed = [...urnsOf(on)].filter((u) => !urnsOf(off).has(u));
-        assert.deepEqual(removed.map((u) => u.split("::").pop()), ["dc-external-dns-release"]);
+        assert.deepEqual(
+            removed.map((u) => u.split("::").pop()),
+            ["dc-external-dns-release"],
+        );
         assert.equal(off.mocks.byType("aws:iam/role:Role").filter((r) => r.name === "dc-external-dns-irsa-role").length, 1);
         assert.equal(off.outputs.externalDnsEnabled, false);
     });
@@ -208,7 +237,8 @@ describe("site toggles and pairing", () => {
     it("gives dc and dr distinct ExternalDNS owners, cluster names and VPC ranges", async () => {
         const dc = await cachedRun("dc", DC);
         const dr = await cachedRun("dr", DR);
-        const owner = (run: MockRun) => inputsOf(run.mocks.one("kubernetes:helm.sh/v3:Release", "external-dns-release")).values.txtOwnerId;
+        const owner = (run: MockRun) =>
+            inputsOf(run.mocks.one("kubernetes:helm.sh/v3:Release", "external-dns-release")).values.txtOwnerId;
         assert.notEqual(owner(dc), owner(dr));
         assert.notEqual(dc.outputs.clusterName, dr.outputs.clusterName);
         assert.notEqual(inputsOf(dc.mocks.one("awsx:ec2:Vpc")).cidrBlock, inputsOf(dr.mocks.one("awsx:ec2:Vpc")).cidrBlock);

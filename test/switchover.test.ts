@@ -4,7 +4,10 @@ import { Ops, parseArgs, switchover } from "../tools/switchover";
 /** A fake world: two stacks' config and outputs, and a log of every operation in order. */
 function fakeWorld(active: "dc" | "dr", failAt?: string) {
     const calls: string[] = [];
-    const config: Record<string, Record<string, string>> = { dc: {}, dr: active === "dr" ? { "ghost-dcdr:failover": "true" } : {} };
+    const config: Record<string, Record<string, string>> = {
+        dc: {},
+        dr: active === "dr" ? { "ghost-dcdr:failover": "true" } : {},
+    };
     const outputs = (s: string) => ({
         siteName: s,
         region: s === "dc" ? "eu-west-1" : "eu-west-2",
@@ -18,12 +21,21 @@ function fakeWorld(active: "dc" | "dr", failAt?: string) {
     };
     const ops: Ops = {
         log: () => undefined,
-        setConfig: async (s, k, v) => { await record(`set ${s} ${k}=${v}`); config[s][k] = v; },
-        removeConfig: async (s, k) => { await record(`rm ${s} ${k}`); delete config[s][k]; },
+        setConfig: async (s, k, v) => {
+            await record(`set ${s} ${k}=${v}`);
+            config[s][k] = v;
+        },
+        removeConfig: async (s, k) => {
+            await record(`rm ${s} ${k}`);
+            delete config[s][k];
+        },
         up: (s) => record(`up ${s}`),
         outputs: (s) => Promise.resolve(outputs(s)),
         runJobFromCronJob: (s, c) => record(`job ${s} ${c}`),
-        newestBackupId: async (b, r, p) => { await record(`newest ${b} ${r} ${p}`); return "20261121T230000Z"; },
+        newestBackupId: async (b, r, p) => {
+            await record(`newest ${b} ${r} ${p}`);
+            return "20261121T230000Z";
+        },
         waitForObject: (b, r, k) => record(`wait ${b} ${r} ${k}`),
     };
     return { ops, calls, config };
@@ -34,12 +46,18 @@ describe("planned switchover command", () => {
         const world = fakeWorld("dc");
         assert.equal(await switchover("dr", { dc: "dc", dr: "dr" }, world.ops), "20261121T230000Z");
         assert.deepEqual(world.calls, [
-            "set dc ghost-dcdr:maintenance=true", "up dc",
-            "job dc ghost-backup", "newest bucket-dc eu-west-1 ghost/dc/",
+            "set dc ghost-dcdr:maintenance=true",
+            "up dc",
+            "job dc ghost-backup",
+            "newest bucket-dc eu-west-1 ghost/dc/",
             "wait bucket-dr eu-west-2 ghost/dc/20261121T230000Z/manifest.json",
-            "set dr ghost-dcdr:restoreBackupId=20261121T230000Z", "up dr",
-            "set dr ghost-dcdr:failover=true", "rm dr ghost-dcdr:restoreBackupId", "up dr",
-            "rm dc ghost-dcdr:maintenance", "up dc",
+            "set dr ghost-dcdr:restoreBackupId=20261121T230000Z",
+            "up dr",
+            "set dr ghost-dcdr:failover=true",
+            "rm dr ghost-dcdr:restoreBackupId",
+            "up dr",
+            "rm dc ghost-dcdr:maintenance",
+            "up dc",
         ]);
         assert.deepEqual(world.config, { dc: {}, dr: { "ghost-dcdr:failover": "true" } });
     });
@@ -48,12 +66,18 @@ describe("planned switchover command", () => {
         const world = fakeWorld("dr");
         await switchover("dc", { dc: "dc", dr: "dr" }, world.ops);
         assert.deepEqual(world.calls, [
-            "set dr ghost-dcdr:maintenance=true", "up dr",
-            "job dr ghost-backup", "newest bucket-dr eu-west-2 ghost/dr/",
+            "set dr ghost-dcdr:maintenance=true",
+            "up dr",
+            "job dr ghost-backup",
+            "newest bucket-dr eu-west-2 ghost/dr/",
             "wait bucket-dc eu-west-1 ghost/dr/20261121T230000Z/manifest.json",
-            "set dc ghost-dcdr:restoreBackupId=20261121T230000Z", "up dc",
-            "set dr ghost-dcdr:failover=false", "rm dr ghost-dcdr:maintenance", "up dr",
-            "rm dc ghost-dcdr:restoreBackupId", "up dc",
+            "set dc ghost-dcdr:restoreBackupId=20261121T230000Z",
+            "up dc",
+            "set dr ghost-dcdr:failover=false",
+            "rm dr ghost-dcdr:maintenance",
+            "up dr",
+            "rm dc ghost-dcdr:restoreBackupId",
+            "up dc",
         ]);
     });
 
@@ -66,7 +90,10 @@ describe("planned switchover command", () => {
 
     it("refuses to switch towards the site that is already active", async () => {
         const world = fakeWorld("dr");
-        await assert.rejects(switchover("dr", { dc: "dc", dr: "dr" }, world.ops), /dc must be the active site and dr the standby/);
+        await assert.rejects(
+            switchover("dr", { dc: "dc", dr: "dr" }, world.ops),
+            /dc must be the active site and dr the standby/,
+        );
         assert.deepEqual(world.calls, []);
     });
 

@@ -13,8 +13,13 @@ export function renderConfigTable(): string {
     ];
     for (const [k, spec] of Object.entries(CONFIG_KEYS) as [string, KeySpec][]) {
         const key = `ghost-dcdr:${k}`;
-        const def = spec.secret ? "none (secret)" : spec.default === undefined ? "required"
-            : spec.default === "" ? "empty" : `\`${typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default)}\``;
+        const def = spec.secret
+            ? "none (secret)"
+            : spec.default === undefined
+              ? "required"
+              : spec.default === ""
+                ? "empty"
+                : `\`${typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default)}\``;
         rows.push(`| \`${key}\` | ${spec.type} | ${def} | ${cell(dc[key])} | ${cell(dr[key])} | ${spec.description} |`);
     }
     return rows.join("\n") + "\n";

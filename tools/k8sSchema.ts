@@ -58,9 +58,12 @@ const CUSTOM_RESOURCE_CHECKS: Record<string, (obj: MariaDbObject) => string[]> =
         }
         if (typeof obj.metadata?.namespace !== "string") problems.push("metadata.namespace is required");
         if (typeof spec.image !== "string" || !/:[\w.-]+$/.test(spec.image)) problems.push("spec.image needs a tag");
-        for (const key of ["username", "database", "myCnf"] as const) if (typeof spec[key] !== "string") problems.push(`spec.${key} must be a string`);
-        if (!Number.isInteger(spec.replicas) || !Number.isInteger(spec.port)) problems.push("spec.replicas and spec.port must be integers");
-        if (typeof spec.storage?.size !== "string" || !/^\d+(Gi|Mi)$/.test(spec.storage.size)) problems.push("spec.storage.size must be a quantity like 20Gi");
+        for (const key of ["username", "database", "myCnf"] as const)
+            if (typeof spec[key] !== "string") problems.push(`spec.${key} must be a string`);
+        if (!Number.isInteger(spec.replicas) || !Number.isInteger(spec.port))
+            problems.push("spec.replicas and spec.port must be integers");
+        if (typeof spec.storage?.size !== "string" || !/^\d+(Gi|Mi)$/.test(spec.storage.size))
+            problems.push("spec.storage.size must be a quantity like 20Gi");
         if (typeof spec.storage?.storageClassName !== "string") problems.push("spec.storage.storageClassName must be a string");
         return problems;
     },

@@ -54,11 +54,16 @@ export async function switchover(to: SiteName, stacks: Stacks, ops: Ops): Promis
         return result;
     };
 
-    const [fromOut, toOut] = await step(`read both stacks (${stacks[from]} -> ${stacks[to]})`, async () =>
-        [await ops.outputs(stacks[from]), await ops.outputs(stacks[to])]);
-    if (toOut.siteName !== to) throw new Error(`${stacks[to]} is not a deployed ${to} site (run pulumi up -s ${stacks[to]} first)`);
+    const [fromOut, toOut] = await step(`read both stacks (${stacks[from]} -> ${stacks[to]})`, async () => [
+        await ops.outputs(stacks[from]),
+        await ops.outputs(stacks[to]),
+    ]);
+    if (toOut.siteName !== to)
+        throw new Error(`${stacks[to]} is not a deployed ${to} site (run pulumi up -s ${stacks[to]} first)`);
     if (fromOut.active !== true || toOut.active !== false) {
-        throw new Error(`${from} must be the active site and ${to} the standby; now ${from}.active=${String(fromOut.active)}, ${to}.active=${String(toOut.active)}`);
+        throw new Error(
+            `${from} must be the active site and ${to} the standby; now ${from}.active=${String(fromOut.active)}, ${to}.active=${String(toOut.active)}`,
+        );
     }
     const fromBucket = String(fromOut.backupBucket);
     const toBucket = String(toOut.backupBucket);
@@ -76,7 +81,8 @@ export async function switchover(to: SiteName, stacks: Stacks, ops: Ops): Promis
         return id;
     });
     await step(`wait for ${backupId} to replicate to ${toBucket}`, () =>
-        ops.waitForObject(toBucket, String(toOut.region), `${prefix}${backupId}/manifest.json`, REPLICATION_TIMEOUT_S));
+        ops.waitForObject(toBucket, String(toOut.region), `${prefix}${backupId}/manifest.json`, REPLICATION_TIMEOUT_S),
+    );
     await step(`restore ${backupId} on ${to} (still standby)`, async () => {
         await ops.setConfig(stacks[to], KEY("restoreBackupId"), backupId);
         await ops.up(stacks[to]);
@@ -111,7 +117,9 @@ export function parseArgs(argv: string[]): { to: SiteName; stacks: Stacks } {
     for (let i = 0; i < argv.length; i += 2) {
         const flag = argv[i];
         if (!["--to", "--dc", "--dr"].includes(flag) || argv[i + 1] === undefined) {
-            throw new Error(`unexpected argument ${JSON.stringify(flag)}; usage: npm run switchover -- --to <dr|dc> [--dc <stack>] [--dr <stack>]`);
+            throw new Error(
+                `unexpected argument ${JSON.stringify(flag)}; usage: npm run switchover -- --to <dr|dc> [--dc <stack>] [--dr <stack>]`,
+            );
         }
         args[flag.slice(2)] = argv[i + 1];
     }
@@ -125,7 +133,8 @@ const run = promisify(execFile);
 export async function realOps(workDir: string): Promise<Ops> {
     const { LocalWorkspace } = (await import("@pulumi/pulumi")).automation;
     const stack = (name: string) => LocalWorkspace.selectStack({ stackName: name, workDir });
-    const aws = async (region: string, args: string[]) => (await run("aws", ["--region", region, ...args], { maxBuffer: 64 << 20 })).stdout.trim();
+    const aws = async (region: string, args: string[]) =>
+        (await run("aws", ["--region", region, ...args], { maxBuffer: 64 << 20 })).stdout.trim();
     return {
         log: (m) => console.log(m),
         setConfig: async (s, key, value) => (await stack(s)).setConfig(key, { value }),
@@ -149,7 +158,8 @@ export async function realOps(workDir: string): Promise<Ops> {
                     const { stdout } = await kubectl(["get", "job", job, "-o", "jsonpath={.status.succeeded},{.status.failed}"]);
                     const [succeeded, failed] = stdout.split(",");
                     if (succeeded === "1") return;
-                    if (failed && Number(failed) > 0) throw new Error(`job ${job} failed: kubectl -n ghost logs job/${job} --all-containers`);
+                    if (failed && Number(failed) > 0)
+                        throw new Error(`job ${job} failed: kubectl -n ghost logs job/${job} --all-containers`);
                     await new Promise((r) => setTimeout(r, 10000));
                 }
             } finally {
@@ -157,9 +167,22 @@ export async function realOps(workDir: string): Promise<Ops> {
             }
         },
         newestBackupId: async (bucket, region, prefix) => {
-            const keys = await aws(region, ["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix,
-                "--query", "Contents[?ends_with(Key, '/manifest.json')].Key", "--output", "text"]);
-            const ids = keys.split(/\s+/).map((k) => k.slice(prefix.length).split("/")[0]).filter((id) => /^\d{8}T\d{6}Z$/.test(id));
+            const keys = await aws(region, [
+                "s3api",
+                "list-objects-v2",
+                "--bucket",
+                bucket,
+                "--prefix",
+                prefix,
+                "--query",
+                "Contents[?ends_with(Key, '/manifest.json')].Key",
+                "--output",
+                "text",
+            ]);
+            const ids = keys
+                .split(/\s+/)
+                .map((k) => k.slice(prefix.length).split("/")[0])
+                .filter((id) => /^\d{8}T\d{6}Z$/.test(id));
             return ids.sort().pop();
         },
         waitForObject: async (bucket, region, key, timeoutS) => {
@@ -169,7 +192,10 @@ export async function realOps(workDir: string): Promise<Ops> {
                     await aws(region, ["s3api", "head-object", "--bucket", bucket, "--key", key]);
                     return;
                 } catch {
-                    if (Date.now() > deadline) throw new Error(`s3://${bucket}/${key} did not arrive within ${timeoutS} s: check the bucket's replication status`);
+                    if (Date.now() > deadline)
+                        throw new Error(
+                            `s3://${bucket}/${key} did not arrive within ${timeoutS} s: check the bucket's replication status`,
+                        );
                     await new Promise((r) => setTimeout(r, 15000));
                 }
             }

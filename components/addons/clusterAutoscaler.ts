@@ -74,33 +74,41 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
         super("ghost-dcdr:addons:ClusterAutoscaler", name, {}, opts);
         const chart = CLUSTER_AUTOSCALER_DEFAULTS;
         const serviceAccountName = "cluster-autoscaler";
-        const identity = new IrsaRole(`${name}-irsa`, {
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuer: args.oidcIssuer,
-            namespace: chart.namespace,
-            serviceAccountName,
-            description: `cluster-autoscaler of ${args.clusterName}`,
-            policy: clusterAutoscalerPolicy(args.clusterName),
-            tags: args.tags,
-        }, { parent: this });
-
-        helmRelease(`${name}-release`, {
-            chart,
-            values: {
-                cloudProvider: "aws",
-                awsRegion: args.region,
-                autoDiscovery: { clusterName: args.clusterName },
-                image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
-                rbac: { serviceAccount: { create: false, name: serviceAccountName } },
-                extraArgs: {
-                    "balance-similar-node-groups": true,
-                    // Let it drain nodes that only run kube-system pods, so the group can shrink.
-                    "skip-nodes-with-system-pods": false,
-                    expander: "least-waste",
-                },
+        const identity = new IrsaRole(
+            `${name}-irsa`,
+            {
+                oidcProviderArn: args.oidcProviderArn,
+                oidcIssuer: args.oidcIssuer,
+                namespace: chart.namespace,
+                serviceAccountName,
+                description: `cluster-autoscaler of ${args.clusterName}`,
+                policy: clusterAutoscalerPolicy(args.clusterName),
+                tags: args.tags,
             },
-            overrides: args.values,
-        }, { parent: this, dependsOn: [identity] });
+            { parent: this },
+        );
+
+        helmRelease(
+            `${name}-release`,
+            {
+                chart,
+                values: {
+                    cloudProvider: "aws",
+                    awsRegion: args.region,
+                    autoDiscovery: { clusterName: args.clusterName },
+                    image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
+                    rbac: { serviceAccount: { create: false, name: serviceAccountName } },
+                    extraArgs: {
+                        "balance-similar-node-groups": true,
+                        // Let it drain nodes that only run kube-system pods, so the group can shrink.
+                        "skip-nodes-with-system-pods": false,
+                        expander: "least-waste",
+                    },
+                },
+                overrides: args.values,
+            },
+            { parent: this, dependsOn: [identity] },
+        );
 
         this.roleArn = identity.roleArn;
         this.registerOutputs({ roleArn: this.roleArn });

@@ -57,40 +57,52 @@ export class ExternalDns extends pulumi.ComponentResource {
         const chart = EXTERNAL_DNS_DEFAULTS;
         const serviceAccountName = "external-dns";
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: chart.namespace },
-        }, { parent: this });
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            {
+                metadata: { name: chart.namespace },
+            },
+            { parent: this },
+        );
         // The role and ServiceAccount stay when the toggle is off, so switching back on is only a Helm install.
-        const identity = new IrsaRole(`${name}-irsa`, {
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuer: args.oidcIssuer,
-            namespace: namespace.metadata.name,
-            serviceAccountName,
-            description: `external-dns (${args.txtOwnerId}) for zone ${args.hostedZoneId}`,
-            policy: externalDnsPolicy(args.hostedZoneId),
-            tags: args.tags,
-        }, { parent: this });
+        const identity = new IrsaRole(
+            `${name}-irsa`,
+            {
+                oidcProviderArn: args.oidcProviderArn,
+                oidcIssuer: args.oidcIssuer,
+                namespace: namespace.metadata.name,
+                serviceAccountName,
+                description: `external-dns (${args.txtOwnerId}) for zone ${args.hostedZoneId}`,
+                policy: externalDnsPolicy(args.hostedZoneId),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
 
         if (args.enabled) {
-            helmRelease(`${name}-release`, {
-                chart,
-                values: {
-                    provider: { name: "aws" },
-                    serviceAccount: { create: false, name: serviceAccountName },
-                    sources: ["ingress", "service"],
-                    domainFilters: [args.domainFilter],
-                    registry: "txt",
-                    txtOwnerId: args.txtOwnerId,
-                    // TXT ownership records beside, not on, the managed names: a TXT on the apex of an alias breaks nothing.
-                    txtPrefix: "_extdns.",
-                    // sync deletes only records this owner created (the TXT registry proves ownership).
-                    policy: "sync",
-                    interval: args.interval ?? "1m",
-                    extraArgs: [`--zone-id-filter=${args.hostedZoneId}`, "--aws-zone-type=public"],
-                    env: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
+            helmRelease(
+                `${name}-release`,
+                {
+                    chart,
+                    values: {
+                        provider: { name: "aws" },
+                        serviceAccount: { create: false, name: serviceAccountName },
+                        sources: ["ingress", "service"],
+                        domainFilters: [args.domainFilter],
+                        registry: "txt",
+                        txtOwnerId: args.txtOwnerId,
+                        // TXT ownership records beside, not on, the managed names: a TXT on the apex of an alias breaks nothing.
+                        txtPrefix: "_extdns.",
+                        // sync deletes only records this owner created (the TXT registry proves ownership).
+                        policy: "sync",
+                        interval: args.interval ?? "1m",
+                        extraArgs: [`--zone-id-filter=${args.hostedZoneId}`, "--aws-zone-type=public"],
+                        env: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
+                    },
+                    overrides: args.values,
                 },
-                overrides: args.values,
-            }, { parent: this, dependsOn: [identity] });
+                { parent: this, dependsOn: [identity] },
+            );
         }
 
         this.roleArn = identity.roleArn;

@@ -39,15 +39,19 @@ export interface HelmAddonArgs {
 
 /** A pinned Helm release that rolls back on a failed upgrade. */
 export function helmRelease(name: string, args: HelmAddonArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    return new k8s.helm.v3.Release(name, {
-        chart: args.chart.chart,
-        version: args.chart.version,
-        repositoryOpts: { repo: args.chart.repo },
-        namespace: args.chart.namespace,
-        values: deepMerge(args.values, args.overrides),
-        // A failed upgrade rolls back instead of leaving a half-applied release.
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: 600,
-    }, opts);
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            chart: args.chart.chart,
+            version: args.chart.version,
+            repositoryOpts: { repo: args.chart.repo },
+            namespace: args.chart.namespace,
+            values: deepMerge(args.values, args.overrides),
+            // A failed upgrade rolls back instead of leaving a half-applied release.
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: 600,
+        },
+        opts,
+    );
 }

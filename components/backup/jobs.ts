@@ -20,7 +20,10 @@ const EXPORT_SECRET_MOUNT = "/secrets/ghost-export";
 
 /** The script files, by name, as the ConfigMap carries them. */
 export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).sort();
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".sh"))
+        .sort();
     if (files.length === 0) throw new Error(`no scripts in ${dir}`);
     return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
 }
@@ -30,9 +33,22 @@ export function backupPolicy(bucket: string, prefix: string, keyArn: string, hos
     return {
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: ["route53:ListResourceRecordSets"], Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}` },
-            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } },
-            { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
+            {
+                Effect: "Allow",
+                Action: ["route53:ListResourceRecordSets"],
+                Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
+            },
+            {
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: `arn:aws:s3:::${bucket}`,
+                Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
+            },
+            {
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                Resource: `arn:aws:s3:::${bucket}/${prefix}*`,
+            },
             { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
         ],
     };
@@ -43,7 +59,12 @@ export function restorePolicy(bucket: string, prefix: string, keyArn: string): a
     return {
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } } },
+            {
+                Effect: "Allow",
+                Action: ["s3:ListBucket"],
+                Resource: `arn:aws:s3:::${bucket}`,
+                Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
+            },
             { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
             { Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
         ],
@@ -98,31 +119,50 @@ export class DataPath extends pulumi.ComponentResource {
     constructor(name: string, args: DataPathArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:backup:DataPath", name, {}, opts);
 
-        const scripts = new k8s.core.v1.ConfigMap(`${name}-scripts`, {
-            metadata: { name: "datapath-scripts", namespace: args.namespace },
-            data: readScripts(),
-        }, { parent: this });
+        const scripts = new k8s.core.v1.ConfigMap(
+            `${name}-scripts`,
+            {
+                metadata: { name: "datapath-scripts", namespace: args.namespace },
+                data: readScripts(),
+            },
+            { parent: this },
+        );
 
-        const identity = (role: "backup" | "restore", policy: pulumi.Output<aws.iam.PolicyDocument>) => new IrsaRole(`${name}-${role}-irsa`, {
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuer: args.oidcIssuer,
-            namespace: args.namespace,
-            serviceAccountName: `ghost-${role}`,
-            description: `ghost-dcdr ${role} jobs (${args.ownPrefix})`,
-            policy,
-            tags: args.tags,
-        }, { parent: this });
+        const identity = (role: "backup" | "restore", policy: pulumi.Output<aws.iam.PolicyDocument>) =>
+            new IrsaRole(
+                `${name}-${role}-irsa`,
+                {
+                    oidcProviderArn: args.oidcProviderArn,
+                    oidcIssuer: args.oidcIssuer,
+                    namespace: args.namespace,
+                    serviceAccountName: `ghost-${role}`,
+                    description: `ghost-dcdr ${role} jobs (${args.ownPrefix})`,
+                    policy,
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
         // Both identities exist on both sites, so a role flip changes only which jobs run, never IAM.
-        const backupIdentity = identity("backup", pulumi.output(args.keyArn).apply((k) => backupPolicy(args.bucket, args.ownPrefix, k, args.fence.hostedZoneId)));
-        const restoreIdentity = identity("restore", pulumi.output(args.keyArn).apply((k) => restorePolicy(args.bucket, args.peerPrefix, k)));
+        const backupIdentity = identity(
+            "backup",
+            pulumi.output(args.keyArn).apply((k) => backupPolicy(args.bucket, args.ownPrefix, k, args.fence.hostedZoneId)),
+        );
+        const restoreIdentity = identity(
+            "restore",
+            pulumi.output(args.keyArn).apply((k) => restorePolicy(args.bucket, args.peerPrefix, k)),
+        );
 
         let exportSecret: k8s.core.v1.Secret | undefined;
         if (args.ghostExport) {
-            exportSecret = new k8s.core.v1.Secret(`${name}-ghost-export`, {
-                metadata: { name: "ghost-export", namespace: args.namespace },
-                type: "Opaque",
-                stringData: { password: pulumi.secret(args.ghostExport.password) },
-            }, { parent: this });
+            exportSecret = new k8s.core.v1.Secret(
+                `${name}-ghost-export`,
+                {
+                    metadata: { name: "ghost-export", namespace: args.namespace },
+                    type: "Opaque",
+                    stringData: { password: pulumi.secret(args.ghostExport.password) },
+                },
+                { parent: this },
+            );
         }
 
         const common = {
@@ -131,26 +171,45 @@ export class DataPath extends pulumi.ComponentResource {
         };
         // The CronJobs exist on both sites and the role only suspends them: a flip never deletes a running
         // job, and `kubectl get cronjob` on either site shows what would run.
-        new k8s.batch.v1.CronJob(`${name}-backup`, {
-            metadata: { name: "ghost-backup", namespace: args.namespace },
-            spec: { ...cronSpec(args.schedule, args.timeZone, jobSpec(backupPod(args, common), 3600, 2)), suspend: !args.role.runsBackups },
-        }, { parent: this, dependsOn: [backupIdentity] });
-        if (args.drMode === "warm") {
-            new k8s.batch.v1.CronJob(`${name}-restore`, {
-                metadata: { name: "ghost-restore", namespace: args.namespace },
+        new k8s.batch.v1.CronJob(
+            `${name}-backup`,
+            {
+                metadata: { name: "ghost-backup", namespace: args.namespace },
                 spec: {
-                    ...cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, common), 7200, 1)),
-                    // Suspended the moment the site turns active: an active site never restores over its own writes.
-                    suspend: args.role.restore !== "scheduled",
+                    ...cronSpec(args.schedule, args.timeZone, jobSpec(backupPod(args, common), 3600, 2)),
+                    suspend: !args.role.runsBackups,
                 },
-            }, { parent: this, dependsOn: [restoreIdentity] });
+            },
+            { parent: this, dependsOn: [backupIdentity] },
+        );
+        if (args.drMode === "warm") {
+            new k8s.batch.v1.CronJob(
+                `${name}-restore`,
+                {
+                    metadata: { name: "ghost-restore", namespace: args.namespace },
+                    spec: {
+                        ...cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, common), 7200, 1)),
+                        // Suspended the moment the site turns active: an active site never restores over its own writes.
+                        suspend: args.role.restore !== "scheduled",
+                    },
+                },
+                { parent: this, dependsOn: [restoreIdentity] },
+            );
         }
         // Pulumi waits for a Job to finish, so the stack is up only once the data is restored. A changed spec
         // (e.g. restoreBackupId) replaces the Job, which restores again.
-        const once = (suffix: string) => new k8s.batch.v1.Job(`${name}-${suffix}`, {
-            metadata: { namespace: args.namespace, labels: { "app.kubernetes.io/name": "ghost-restore", "ghost-dcdr/restore": suffix } },
-            spec: jobSpec(restorePod(args, common), 7200, 1, false),
-        }, { parent: this, dependsOn: [restoreIdentity] });
+        const once = (suffix: string) =>
+            new k8s.batch.v1.Job(
+                `${name}-${suffix}`,
+                {
+                    metadata: {
+                        namespace: args.namespace,
+                        labels: { "app.kubernetes.io/name": "ghost-restore", "ghost-dcdr/restore": suffix },
+                    },
+                    spec: jobSpec(restorePod(args, common), 7200, 1, false),
+                },
+                { parent: this, dependsOn: [restoreIdentity] },
+            );
         if (args.role.restoreOnce) {
             this.restoreBeforeGhost = once("restore-once");
         } else if (args.role.catchUpRestore) {
@@ -167,7 +226,11 @@ type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
-function cronSpec(schedule: string, timeZone: string, jobTemplateSpec: k8s.types.input.batch.v1.JobSpec): k8s.types.input.batch.v1.CronJobSpec {
+function cronSpec(
+    schedule: string,
+    timeZone: string,
+    jobTemplateSpec: k8s.types.input.batch.v1.JobSpec,
+): k8s.types.input.batch.v1.CronJobSpec {
     return {
         schedule,
         timeZone,
@@ -181,7 +244,12 @@ function cronSpec(schedule: string, timeZone: string, jobTemplateSpec: k8s.types
     };
 }
 
-function jobSpec(template: PodTemplate, activeDeadlineSeconds: number, backoffLimit: number, expire = true): k8s.types.input.batch.v1.JobSpec {
+function jobSpec(
+    template: PodTemplate,
+    activeDeadlineSeconds: number,
+    backoffLimit: number,
+    expire = true,
+): k8s.types.input.batch.v1.JobSpec {
     // Jobs that Pulumi owns directly must not expire, or every refresh would find them gone and re-run them.
     return { backoffLimit, activeDeadlineSeconds, ...(expire ? { ttlSecondsAfterFinished: 86400 } : {}), template };
 }
@@ -193,7 +261,13 @@ const restricted = {
     readOnlyRootFilesystem: true,
 };
 
-function step(name: string, image: string, script: string, env: EnvVar[], mounts: k8s.types.input.core.v1.VolumeMount[]): Container {
+function step(
+    name: string,
+    image: string,
+    script: string,
+    env: EnvVar[],
+    mounts: k8s.types.input.core.v1.VolumeMount[],
+): Container {
     return {
         name,
         image,
@@ -257,7 +331,14 @@ function podTemplate(
             { name: "work", emptyDir: {} },
             { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
             { name: "content", persistentVolumeClaim: { claimName: args.contentClaimName, readOnly: contentReadOnly } },
-            { name: "db-secret", secret: { secretName: args.database.secretName, items: [{ key: passwordKey, path: "password" }], defaultMode: 0o400 } },
+            {
+                name: "db-secret",
+                secret: {
+                    secretName: args.database.secretName,
+                    items: [{ key: passwordKey, path: "password" }],
+                    defaultMode: 0o400,
+                },
+            },
             ...extraVolumes,
         ],
     };
@@ -266,38 +347,65 @@ function podTemplate(
         // (With Ghost stopped, e.g. in maintenance for a switchover, the volume is free to attach anywhere.)
         spec.affinity = {
             podAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [{
-                    labelSelector: { matchLabels: { "app.kubernetes.io/name": "ghost" } },
-                    topologyKey: "kubernetes.io/hostname",
-                }],
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                        labelSelector: { matchLabels: { "app.kubernetes.io/name": "ghost" } },
+                        topologyKey: "kubernetes.io/hostname",
+                    },
+                ],
             },
         };
     }
     return { metadata: { labels: { "app.kubernetes.io/name": `ghost-${role}`, ...MARIADB_CLIENT_LABEL } }, spec };
 }
 
-function backupPod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input<string>; exportSecretName?: pulumi.Input<string> }): PodTemplate {
+function backupPod(
+    args: DataPathArgs,
+    common: { scriptsConfigMap: pulumi.Input<string>; exportSecretName?: pulumi.Input<string> },
+): PodTemplate {
     const content = [{ name: "content", mountPath: CONTENT_MOUNT, readOnly: true }];
     const dbSecret = [{ name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true }];
     const init: Container[] = [
-        step("dump", args.mariadbImage, "backup-dump.sh", [...dbEnv(args, args.database.user), { name: "GHOST_VERSION", value: args.ghostVersion }], [...content, ...dbSecret]),
+        step(
+            "dump",
+            args.mariadbImage,
+            "backup-dump.sh",
+            [...dbEnv(args, args.database.user), { name: "GHOST_VERSION", value: args.ghostVersion }],
+            [...content, ...dbSecret],
+        ),
     ];
     const extraVolumes: k8s.types.input.core.v1.Volume[] = [];
     if (args.ghostExport && common.exportSecretName) {
-        init.push(step("ghost-export", AWS_CLI_IMAGE, "backup-ghost-export.sh", [
-            { name: "GHOST_EXPORT_ENABLED", value: "true" },
-            { name: "GHOST_ADMIN_URL", value: args.ghostUrl },
-            { name: "GHOST_ADMIN_USER", value: args.ghostExport.user },
-            { name: "GHOST_ADMIN_PASSWORD_FILE", value: `${EXPORT_SECRET_MOUNT}/password` },
-        ], [{ name: "export-secret", mountPath: EXPORT_SECRET_MOUNT, readOnly: true }]));
+        init.push(
+            step(
+                "ghost-export",
+                AWS_CLI_IMAGE,
+                "backup-ghost-export.sh",
+                [
+                    { name: "GHOST_EXPORT_ENABLED", value: "true" },
+                    { name: "GHOST_ADMIN_URL", value: args.ghostUrl },
+                    { name: "GHOST_ADMIN_USER", value: args.ghostExport.user },
+                    { name: "GHOST_ADMIN_PASSWORD_FILE", value: `${EXPORT_SECRET_MOUNT}/password` },
+                ],
+                [{ name: "export-secret", mountPath: EXPORT_SECRET_MOUNT, readOnly: true }],
+            ),
+        );
         extraVolumes.push({ name: "export-secret", secret: { secretName: common.exportSecretName, defaultMode: 0o400 } });
     }
     // Last check before anything is published: is this still the site the public domain points at?
-    init.push(step("fence", AWS_CLI_IMAGE, "backup-fence.sh", [
-        { name: "FENCE_ZONE_ID", value: args.fence.hostedZoneId },
-        { name: "FENCE_DOMAIN", value: args.fence.domain },
-        { name: "FENCE_SITE_NAME", value: args.fence.siteHostname },
-    ], []));
+    init.push(
+        step(
+            "fence",
+            AWS_CLI_IMAGE,
+            "backup-fence.sh",
+            [
+                { name: "FENCE_ZONE_ID", value: args.fence.hostedZoneId },
+                { name: "FENCE_DOMAIN", value: args.fence.domain },
+                { name: "FENCE_SITE_NAME", value: args.fence.siteHostname },
+            ],
+            [],
+        ),
+    );
     const upload = step("upload", AWS_CLI_IMAGE, "backup-upload.sh", s3Env(args, args.ownPrefix), []);
     return podTemplate("backup", args, common, "password", true, init, [upload], extraVolumes);
 }
@@ -309,11 +417,19 @@ function restorePod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input
         { name: "RESTORE_MARKER_FILE", value: `${CONTENT_MOUNT}/.dcdr-restored` },
     ];
     if (args.restoreBackupId) fetchEnv.push({ name: "RESTORE_BACKUP_ID", value: args.restoreBackupId });
-    const fetch = step("fetch", AWS_CLI_IMAGE, "restore-fetch.sh", fetchEnv, [{ name: "content", mountPath: CONTENT_MOUNT, readOnly: true }]);
-    // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants.
-    const apply = step("apply", args.mariadbImage, "restore-apply.sh", [...dbEnv(args, "root"), { name: "RESTORE_PARALLEL", value: "2" }], [
-        { name: "content", mountPath: CONTENT_MOUNT },
-        { name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true },
+    const fetch = step("fetch", AWS_CLI_IMAGE, "restore-fetch.sh", fetchEnv, [
+        { name: "content", mountPath: CONTENT_MOUNT, readOnly: true },
     ]);
+    // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants.
+    const apply = step(
+        "apply",
+        args.mariadbImage,
+        "restore-apply.sh",
+        [...dbEnv(args, "root"), { name: "RESTORE_PARALLEL", value: "2" }],
+        [
+            { name: "content", mountPath: CONTENT_MOUNT },
+            { name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true },
+        ],
+    );
     return podTemplate("restore", args, common, "root-password", false, [fetch], [apply]);
 }

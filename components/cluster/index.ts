@@ -50,25 +50,37 @@ export class Cluster extends pulumi.ComponentResource {
         const tags = args.tags ?? {};
 
         // Customer-managed key for envelope encryption of Kubernetes Secrets (database passwords live there).
-        const secretsKey = new aws.kms.Key(`${name}-secrets-key`, {
-            description: `Envelope encryption of Kubernetes Secrets in EKS cluster ${args.clusterName}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            tags,
-        }, { parent: this });
-        new aws.kms.Alias(`${name}-secrets-key-alias`, {
-            name: `alias/${args.clusterName}-secrets`,
-            targetKeyId: secretsKey.keyId,
-        }, { parent: this });
+        const secretsKey = new aws.kms.Key(
+            `${name}-secrets-key`,
+            {
+                description: `Envelope encryption of Kubernetes Secrets in EKS cluster ${args.clusterName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags,
+            },
+            { parent: this },
+        );
+        new aws.kms.Alias(
+            `${name}-secrets-key-alias`,
+            {
+                name: `alias/${args.clusterName}-secrets`,
+                targetKeyId: secretsKey.keyId,
+            },
+            { parent: this },
+        );
 
-        const nodeRole = new aws.iam.Role(`${name}-node-role`, {
-            description: `EC2 role of the ${args.clusterName} managed node group`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags,
-        }, { parent: this });
+        const nodeRole = new aws.iam.Role(
+            `${name}-node-role`,
+            {
+                description: `EC2 role of the ${args.clusterName} managed node group`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags,
+            },
+            { parent: this },
+        );
         const nodePolicies = {
             worker: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             cni: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
@@ -76,79 +88,107 @@ export class Cluster extends pulumi.ComponentResource {
             // Session Manager instead of SSH keys for node access.
             ssm: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         };
-        const attachments = Object.entries(nodePolicies).map(([role, policyArn]) =>
-            new aws.iam.RolePolicyAttachment(`${name}-node-${role}`, { role: nodeRole.name, policyArn }, { parent: this }));
+        const attachments = Object.entries(nodePolicies).map(
+            ([role, policyArn]) =>
+                new aws.iam.RolePolicyAttachment(`${name}-node-${role}`, { role: nodeRole.name, policyArn }, { parent: this }),
+        );
 
         // A launch template is the only way to set the hop limit: 1 keeps pods from borrowing the node's role
         // through IMDS (pods get their own identity through IRSA).
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-nodes-lt`, {
-            description: `Nodes of ${args.clusterName}: IMDSv2 only, hop limit 1, encrypted gp3 root volume`,
-            metadataOptions: {
-                httpEndpoint: "enabled",
-                httpTokens: "required",
-                httpPutResponseHopLimit: 1,
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            `${name}-nodes-lt`,
+            {
+                description: `Nodes of ${args.clusterName}: IMDSv2 only, hop limit 1, encrypted gp3 root volume`,
+                metadataOptions: {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    httpPutResponseHopLimit: 1,
+                },
+                blockDeviceMappings: [
+                    {
+                        deviceName: "/dev/xvda",
+                        ebs: {
+                            volumeSize: args.nodeDiskGi ?? 50,
+                            volumeType: "gp3",
+                            encrypted: "true",
+                            deleteOnTermination: "true",
+                        },
+                    },
+                ],
+                tagSpecifications: [
+                    { resourceType: "instance", tags },
+                    { resourceType: "volume", tags },
+                ],
+                tags,
             },
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { volumeSize: args.nodeDiskGi ?? 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-            }],
-            tagSpecifications: [{ resourceType: "instance", tags }, { resourceType: "volume", tags }],
-            tags,
-        }, { parent: this });
+            { parent: this },
+        );
 
-        const cluster = new eks.Cluster(`${name}-eks`, {
-            name: args.clusterName,
-            version: args.kubernetesVersion,
-            vpcId: args.vpcId,
-            privateSubnetIds: args.privateSubnetIds,
-            publicSubnetIds: args.publicSubnetIds,
-            nodeAssociatePublicIpAddress: false,
-            // The managed node group below replaces the self-managed default group.
-            skipDefaultNodeGroup: true,
-            authenticationMode: "API",
-            accessEntries: {
-                admin: {
-                    principalArn: args.adminRoleArn,
-                    accessPolicies: {
-                        clusterAdmin: {
-                            policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-                            accessScope: { type: "cluster" },
+        const cluster = new eks.Cluster(
+            `${name}-eks`,
+            {
+                name: args.clusterName,
+                version: args.kubernetesVersion,
+                vpcId: args.vpcId,
+                privateSubnetIds: args.privateSubnetIds,
+                publicSubnetIds: args.publicSubnetIds,
+                nodeAssociatePublicIpAddress: false,
+                // The managed node group below replaces the self-managed default group.
+                skipDefaultNodeGroup: true,
+                authenticationMode: "API",
+                accessEntries: {
+                    admin: {
+                        principalArn: args.adminRoleArn,
+                        accessPolicies: {
+                            clusterAdmin: {
+                                policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                                accessScope: { type: "cluster" },
+                            },
                         },
                     },
                 },
+                createOidcProvider: true,
+                encryptionConfigKeyArn: secretsKey.arn,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: args.endpointPublicAccessCidrs.length > 0,
+                publicAccessCidrs: args.endpointPublicAccessCidrs.length > 0 ? [...args.endpointPublicAccessCidrs] : undefined,
+                enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+                tags,
             },
-            createOidcProvider: true,
-            encryptionConfigKeyArn: secretsKey.arn,
-            endpointPrivateAccess: true,
-            endpointPublicAccess: args.endpointPublicAccessCidrs.length > 0,
-            publicAccessCidrs: args.endpointPublicAccessCidrs.length > 0 ? [...args.endpointPublicAccessCidrs] : undefined,
-            enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-            tags,
-        }, { parent: this, providers: providersFor(this, "aws") });
+            { parent: this, providers: providersFor(this, "aws") },
+        );
 
-        const nodeGroup = new eks.ManagedNodeGroup(`${name}-nodes`, {
-            cluster,
-            nodeRole,
-            subnetIds: args.privateSubnetIds,
-            instanceTypes: [args.nodeInstanceType],
-            scalingConfig: {
-                minSize: args.nodeMinSize,
-                desiredSize: args.nodeDesiredSize,
-                maxSize: args.nodeMaxSize,
+        const nodeGroup = new eks.ManagedNodeGroup(
+            `${name}-nodes`,
+            {
+                cluster,
+                nodeRole,
+                subnetIds: args.privateSubnetIds,
+                instanceTypes: [args.nodeInstanceType],
+                scalingConfig: {
+                    minSize: args.nodeMinSize,
+                    desiredSize: args.nodeDesiredSize,
+                    maxSize: args.nodeMaxSize,
+                },
+                // The cluster autoscaler changes the desired size; without this every `pulumi up` would reset it.
+                ignoreScalingChanges: true,
+                launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+                labels: { "ghost-dcdr/pool": "general" },
+                tags,
             },
-            // The cluster autoscaler changes the desired size; without this every `pulumi up` would reset it.
-            ignoreScalingChanges: true,
-            launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
-            labels: { "ghost-dcdr/pool": "general" },
-            tags,
-        }, { parent: this, providers: providersFor(this, "aws"), dependsOn: attachments });
+            { parent: this, providers: providersFor(this, "aws"), dependsOn: attachments },
+        );
 
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: cluster.kubeconfigJson,
-            // Server-side apply lets Pulumi and controllers share fields without overwriting each other.
-            enableServerSideApply: true,
-            // Helm releases wait for their pods: nothing may be deployed before there are nodes to run it.
-        }, { parent: this, dependsOn: [nodeGroup] });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig: cluster.kubeconfigJson,
+                // Server-side apply lets Pulumi and controllers share fields without overwriting each other.
+                enableServerSideApply: true,
+                // Helm releases wait for their pods: nothing may be deployed before there are nodes to run it.
+            },
+            { parent: this, dependsOn: [nodeGroup] },
+        );
 
         // Derived from the kubeconfig so that whatever uses the name (e.g. an EKS add-on) waits for the cluster.
         this.clusterName = cluster.kubeconfigJson.apply(() => args.clusterName);

@@ -68,29 +68,37 @@ export class PublicDomain extends pulumi.ComponentResource {
 
         let healthCheck: aws.route53.HealthCheck | undefined;
         if (args.automatic) {
-            healthCheck = new aws.route53.HealthCheck(`${name}-dc-health`, {
-                type: "HTTPS",
-                fqdn: siteName("dc"),
-                port: 443,
-                resourcePath: args.healthPath,
-                enableSni: true,
-                requestInterval: HEALTH_CHECK_INTERVAL_S,
-                failureThreshold: HEALTH_CHECK_FAILURE_THRESHOLD,
-                tags: { ...args.tags, Name: `${siteName("dc")} ghost` },
-            }, { parent: this });
+            healthCheck = new aws.route53.HealthCheck(
+                `${name}-dc-health`,
+                {
+                    type: "HTTPS",
+                    fqdn: siteName("dc"),
+                    port: 443,
+                    resourcePath: args.healthPath,
+                    enableSni: true,
+                    requestInterval: HEALTH_CHECK_INTERVAL_S,
+                    failureThreshold: HEALTH_CHECK_FAILURE_THRESHOLD,
+                    tags: { ...args.tags, Name: `${siteName("dc")} ghost` },
+                },
+                { parent: this },
+            );
         }
 
         const record = (role: "primary" | "secondary", target: Site, healthCheckId?: pulumi.Output<string>) =>
-            new aws.route53.Record(`${name}-${role}`, {
-                zoneId: args.hostedZoneId,
-                name: args.domain,
-                type: "A",
-                setIdentifier: role,
-                failoverRoutingPolicies: [{ type: role === "primary" ? "PRIMARY" : "SECONDARY" }],
-                aliases: [{ name: siteName(target), zoneId: args.hostedZoneId, evaluateTargetHealth: false }],
-                healthCheckId,
-                allowOverwrite: true,
-            }, { parent: this, retainOnDelete: true });
+            new aws.route53.Record(
+                `${name}-${role}`,
+                {
+                    zoneId: args.hostedZoneId,
+                    name: args.domain,
+                    type: "A",
+                    setIdentifier: role,
+                    failoverRoutingPolicies: [{ type: role === "primary" ? "PRIMARY" : "SECONDARY" }],
+                    aliases: [{ name: siteName(target), zoneId: args.hostedZoneId, evaluateTargetHealth: false }],
+                    healthCheckId,
+                    allowOverwrite: true,
+                },
+                { parent: this, retainOnDelete: true },
+            );
 
         // Without a health check the primary is always answered; with one (automatic, dc primary), Route 53
         // answers the secondary (dr's maintenance page) while dc fails its checks.

@@ -49,7 +49,8 @@ export const MAINTENANCE_ACTION = {
     fixedResponseConfig: {
         contentType: "text/html",
         statusCode: "503",
-        messageBody: "<!doctype html><title>Back soon</title><h1>Back soon</h1><p>We are switching to our standby site. Please try again in a few minutes.</p>",
+        messageBody:
+            "<!doctype html><title>Back soon</title><h1>Back soon</h1><p>We are switching to our standby site. Please try again in a few minutes.</p>",
     },
 };
 
@@ -67,14 +68,18 @@ export class GhostContent extends pulumi.ComponentResource {
 
     constructor(name: string, args: GhostContentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:ghost:GhostContent", name, {}, opts);
-        const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim`, {
-            metadata: { name: "ghost-content", namespace: args.namespace },
-            spec: {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: args.storageClassName,
-                resources: { requests: { storage: `${args.storageGi}Gi` } },
+        const claim = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-claim`,
+            {
+                metadata: { name: "ghost-content", namespace: args.namespace },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClassName,
+                    resources: { requests: { storage: `${args.storageGi}Gi` } },
+                },
             },
-        }, { parent: this, protect: args.protect });
+            { parent: this, protect: args.protect },
+        );
         this.claimName = claim.metadata.name;
         this.registerOutputs({ claimName: this.claimName });
     }
@@ -145,11 +150,15 @@ export class Ghost extends pulumi.ComponentResource {
 
         let smtpSecretName: pulumi.Output<string> | undefined;
         if (args.smtp?.user && args.smtpPassword) {
-            const smtpSecret = new k8s.core.v1.Secret(`${name}-smtp`, {
-                metadata: { name: "ghost-smtp", namespace: args.namespace },
-                type: "Opaque",
-                stringData: { password: pulumi.secret(args.smtpPassword) },
-            }, { parent: this });
+            const smtpSecret = new k8s.core.v1.Secret(
+                `${name}-smtp`,
+                {
+                    metadata: { name: "ghost-smtp", namespace: args.namespace },
+                    type: "Opaque",
+                    stringData: { password: pulumi.secret(args.smtpPassword) },
+                },
+                { parent: this },
+            );
             smtpSecretName = smtpSecret.metadata.name;
         }
 
@@ -158,85 +167,106 @@ export class Ghost extends pulumi.ComponentResource {
                 path: GHOST_HEALTH_PATH,
                 port: "http",
                 // Without these Ghost redirects the probe to https://<domain>.
-                httpHeaders: [{ name: "X-Forwarded-Proto", value: "https" }, { name: "Host", value: args.domain }],
+                httpHeaders: [
+                    { name: "X-Forwarded-Proto", value: "https" },
+                    { name: "Host", value: args.domain },
+                ],
             },
             periodSeconds,
             timeoutSeconds: 5,
             failureThreshold,
         });
 
-        new k8s.apps.v1.Deployment(`${name}-deployment`, {
-            metadata: { name: "ghost", namespace: args.namespace, labels },
-            spec: {
-                replicas: args.replicas,
-                // Recreate: the old pod stops before the new one starts, never two Ghosts on one volume.
-                strategy: { type: "Recreate" },
-                revisionHistoryLimit: 5,
-                selector: { matchLabels: labels },
-                template: {
-                    metadata: { labels: { ...labels, ...MARIADB_CLIENT_LABEL } },
-                    spec: {
-                        securityContext: {
-                            runAsUser: 1000,
-                            runAsGroup: 1000,
-                            fsGroup: 1000,
-                            fsGroupChangePolicy: "OnRootMismatch",
-                            seccompProfile: { type: "RuntimeDefault" },
+        new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: { name: "ghost", namespace: args.namespace, labels },
+                spec: {
+                    replicas: args.replicas,
+                    // Recreate: the old pod stops before the new one starts, never two Ghosts on one volume.
+                    strategy: { type: "Recreate" },
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels: { ...labels, ...MARIADB_CLIENT_LABEL } },
+                        spec: {
+                            securityContext: {
+                                runAsUser: 1000,
+                                runAsGroup: 1000,
+                                fsGroup: 1000,
+                                fsGroupChangePolicy: "OnRootMismatch",
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            terminationGracePeriodSeconds: 60,
+                            initContainers: [
+                                {
+                                    name: "wait-for-mariadb",
+                                    image: args.database.clientImage,
+                                    command: [
+                                        "sh",
+                                        "-c",
+                                        'until mariadb-admin ping --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" --silent; do echo "waiting for MariaDB at $DB_HOST"; sleep 3; done',
+                                    ],
+                                    env: [
+                                        { name: "DB_HOST", value: args.database.host },
+                                        { name: "DB_PORT", value: String(args.database.port) },
+                                        { name: "DB_USER", value: args.database.user },
+                                        // The client reads the password from MYSQL_PWD, so it never appears in argv.
+                                        {
+                                            name: "MYSQL_PWD",
+                                            valueFrom: {
+                                                secretKeyRef: { name: args.database.secretName, key: args.database.passwordKey },
+                                            },
+                                        },
+                                    ],
+                                    securityContext: restricted,
+                                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                                },
+                                {
+                                    // A new, empty volume hides the image's bundled content (the Casper theme): copy in
+                                    // whatever is missing, never overwriting restored or uploaded files.
+                                    name: "seed-content",
+                                    image,
+                                    command: ["sh", "-c", "cp -Rn /var/lib/ghost/content.orig/. /var/lib/ghost/content/"],
+                                    volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
+                                    securityContext: restricted,
+                                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                },
+                            ],
+                            containers: [
+                                {
+                                    name: "ghost",
+                                    image,
+                                    ports: [{ name: "http", containerPort: GHOST_PORT }],
+                                    env: ghostEnv(args, smtpSecretName),
+                                    volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
+                                    // First boot runs the database migrations: allow up to 10 minutes before liveness applies.
+                                    startupProbe: probe(10, 60),
+                                    readinessProbe: probe(10, 3),
+                                    livenessProbe: probe(20, 6),
+                                    resources: {
+                                        requests: { cpu: args.cpu, memory: `${args.memoryMi}Mi` },
+                                        limits: { memory: `${args.memoryMi}Mi` },
+                                    },
+                                    securityContext: restricted,
+                                },
+                            ],
+                            volumes: [{ name: "content", persistentVolumeClaim: { claimName: args.contentClaimName } }],
                         },
-                        terminationGracePeriodSeconds: 60,
-                        initContainers: [
-                            {
-                                name: "wait-for-mariadb",
-                                image: args.database.clientImage,
-                                command: ["sh", "-c",
-                                    'until mariadb-admin ping --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" --silent; do echo "waiting for MariaDB at $DB_HOST"; sleep 3; done'],
-                                env: [
-                                    { name: "DB_HOST", value: args.database.host },
-                                    { name: "DB_PORT", value: String(args.database.port) },
-                                    { name: "DB_USER", value: args.database.user },
-                                    // The client reads the password from MYSQL_PWD, so it never appears in argv.
-                                    { name: "MYSQL_PWD", valueFrom: { secretKeyRef: { name: args.database.secretName, key: args.database.passwordKey } } },
-                                ],
-                                securityContext: restricted,
-                                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
-                            },
-                            {
-                                // A new, empty volume hides the image's bundled content (the Casper theme): copy in
-                                // whatever is missing, never overwriting restored or uploaded files.
-                                name: "seed-content",
-                                image,
-                                command: ["sh", "-c", "cp -Rn /var/lib/ghost/content.orig/. /var/lib/ghost/content/"],
-                                volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
-                                securityContext: restricted,
-                                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                            },
-                        ],
-                        containers: [{
-                            name: "ghost",
-                            image,
-                            ports: [{ name: "http", containerPort: GHOST_PORT }],
-                            env: ghostEnv(args, smtpSecretName),
-                            volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
-                            // First boot runs the database migrations: allow up to 10 minutes before liveness applies.
-                            startupProbe: probe(10, 60),
-                            readinessProbe: probe(10, 3),
-                            livenessProbe: probe(20, 6),
-                            resources: {
-                                requests: { cpu: args.cpu, memory: `${args.memoryMi}Mi` },
-                                limits: { memory: `${args.memoryMi}Mi` },
-                            },
-                            securityContext: restricted,
-                        }],
-                        volumes: [{ name: "content", persistentVolumeClaim: { claimName: args.contentClaimName } }],
                     },
                 },
             },
-        }, { parent: this, dependsOn: args.startAfter ?? [] });
+            { parent: this, dependsOn: args.startAfter ?? [] },
+        );
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name: "ghost", namespace: args.namespace, labels },
-            spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
-        }, { parent: this });
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name: "ghost", namespace: args.namespace, labels },
+                spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+            },
+            { parent: this },
+        );
 
         // Active: both names route to Ghost. Standby: both answer with the maintenance page, so whatever DNS
         // sends here (automatic failover, a stale resolver) gets an honest answer, never a half-restored blog.
@@ -244,39 +274,45 @@ export class Ghost extends pulumi.ComponentResource {
         const backend = serving
             ? { service: { name: service.metadata.name, port: { name: "http" } } }
             : { service: { name: "maintenance", port: { name: "use-annotation" } } };
-        new k8s.networking.v1.Ingress(`${name}-ingress`, {
-            metadata: {
-                name: "ghost",
-                namespace: args.namespace,
-                annotations: {
-                    "alb.ingress.kubernetes.io/scheme": "internet-facing",
-                    "alb.ingress.kubernetes.io/target-type": "ip",
-                    "alb.ingress.kubernetes.io/certificate-arn": args.certificateArn,
-                    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
-                    "alb.ingress.kubernetes.io/ssl-redirect": "443",
-                    "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-                    "alb.ingress.kubernetes.io/healthcheck-path": GHOST_HEALTH_PATH,
-                    // The health check carries no X-Forwarded-Proto, so a healthy Ghost answers with its https redirect.
-                    "alb.ingress.kubernetes.io/success-codes": "200,301",
-                    // Five minutes for large image and theme uploads (the default 60 s cuts them off).
-                    "alb.ingress.kubernetes.io/load-balancer-attributes":
-                        "idle_timeout.timeout_seconds=300,routing.http.drop_invalid_header_fields.enabled=true",
-                    ...(serving ? {} : { "alb.ingress.kubernetes.io/actions.maintenance": JSON.stringify(MAINTENANCE_ACTION) }),
-                    // ExternalDNS publishes only this site's own name; the public domain is a Route 53 record the
-                    // failover flag moves (components/dns). Both names route here so a switch needs no ALB change.
-                    "external-dns.alpha.kubernetes.io/ingress-hostname-source": "annotation-only",
-                    "external-dns.alpha.kubernetes.io/hostname": args.siteHostname,
-                    "external-dns.alpha.kubernetes.io/ttl": "60",
+        new k8s.networking.v1.Ingress(
+            `${name}-ingress`,
+            {
+                metadata: {
+                    name: "ghost",
+                    namespace: args.namespace,
+                    annotations: {
+                        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                        "alb.ingress.kubernetes.io/target-type": "ip",
+                        "alb.ingress.kubernetes.io/certificate-arn": args.certificateArn,
+                        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
+                        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+                        "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                        "alb.ingress.kubernetes.io/healthcheck-path": GHOST_HEALTH_PATH,
+                        // The health check carries no X-Forwarded-Proto, so a healthy Ghost answers with its https redirect.
+                        "alb.ingress.kubernetes.io/success-codes": "200,301",
+                        // Five minutes for large image and theme uploads (the default 60 s cuts them off).
+                        "alb.ingress.kubernetes.io/load-balancer-attributes":
+                            "idle_timeout.timeout_seconds=300,routing.http.drop_invalid_header_fields.enabled=true",
+                        ...(serving
+                            ? {}
+                            : { "alb.ingress.kubernetes.io/actions.maintenance": JSON.stringify(MAINTENANCE_ACTION) }),
+                        // ExternalDNS publishes only this site's own name; the public domain is a Route 53 record the
+                        // failover flag moves (components/dns). Both names route here so a switch needs no ALB change.
+                        "external-dns.alpha.kubernetes.io/ingress-hostname-source": "annotation-only",
+                        "external-dns.alpha.kubernetes.io/hostname": args.siteHostname,
+                        "external-dns.alpha.kubernetes.io/ttl": "60",
+                    },
+                },
+                spec: {
+                    ingressClassName: "alb",
+                    rules: [args.domain, args.siteHostname].map((host) => ({
+                        host,
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend }] },
+                    })),
                 },
             },
-            spec: {
-                ingressClassName: "alb",
-                rules: [args.domain, args.siteHostname].map((host) => ({
-                    host,
-                    http: { paths: [{ path: "/", pathType: "Prefix", backend }] },
-                })),
-            },
-        }, { parent: this });
+            { parent: this },
+        );
 
         this.url = pulumi.output(`https://${args.domain}`);
         this.adminUrl = pulumi.output(`https://${args.domain}/ghost/`);

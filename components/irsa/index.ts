@@ -25,22 +25,29 @@ export interface IrsaRoleArgs {
 }
 
 /** Builds the IRSA trust policy: only this ServiceAccount (`:sub`), only for STS (`:aud`). */
-export function irsaTrustPolicy(oidcProviderArn: string, oidcIssuer: string, namespace: string, serviceAccount: string): aws.iam.PolicyDocument {
+export function irsaTrustPolicy(
+    oidcProviderArn: string,
+    oidcIssuer: string,
+    namespace: string,
+    serviceAccount: string,
+): aws.iam.PolicyDocument {
     return {
         Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: oidcProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                // Checking :aud too stops tokens minted for another audience from being exchanged
-                // (terraform-aws-iam iam-role-for-service-accounts-eks does the same).
-                StringEquals: {
-                    [`${oidcIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-                    [`${oidcIssuer}:aud`]: "sts.amazonaws.com",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: oidcProviderArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    // Checking :aud too stops tokens minted for another audience from being exchanged
+                    // (terraform-aws-iam iam-role-for-service-accounts-eks does the same).
+                    StringEquals: {
+                        [`${oidcIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                        [`${oidcIssuer}:aud`]: "sts.amazonaws.com",
+                    },
                 },
             },
-        }],
+        ],
     };
 }
 
@@ -55,29 +62,41 @@ export class IrsaRole extends pulumi.ComponentResource {
     constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:irsa:IrsaRole", name, {}, opts);
 
-        const role = new aws.iam.Role(`${name}-role`, {
-            description: args.description,
-            assumeRolePolicy: pulumi
-                .all([args.oidcProviderArn, args.oidcIssuer, args.namespace])
-                .apply(([arn, issuer, ns]) => JSON.stringify(irsaTrustPolicy(arn, issuer, ns, args.serviceAccountName))),
-            tags: args.tags,
-        }, { parent: this });
-        new aws.iam.RolePolicy(`${name}-policy`, {
-            role: role.id,
-            policy: pulumi.output(args.policy).apply((p) => JSON.stringify(p)),
-        }, { parent: this });
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: args.description,
+                assumeRolePolicy: pulumi
+                    .all([args.oidcProviderArn, args.oidcIssuer, args.namespace])
+                    .apply(([arn, issuer, ns]) => JSON.stringify(irsaTrustPolicy(arn, issuer, ns, args.serviceAccountName))),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.id,
+                policy: pulumi.output(args.policy).apply((p) => JSON.stringify(p)),
+            },
+            { parent: this },
+        );
 
         if (args.createServiceAccount ?? true) {
-            new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-                metadata: {
-                    name: args.serviceAccountName,
-                    namespace: args.namespace,
-                    annotations: {
-                        "eks.amazonaws.com/role-arn": role.arn,
-                        "eks.amazonaws.com/sts-regional-endpoints": "true",
+            new k8s.core.v1.ServiceAccount(
+                `${name}-sa`,
+                {
+                    metadata: {
+                        name: args.serviceAccountName,
+                        namespace: args.namespace,
+                        annotations: {
+                            "eks.amazonaws.com/role-arn": role.arn,
+                            "eks.amazonaws.com/sts-regional-endpoints": "true",
+                        },
                     },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
         }
 
         this.roleArn = role.arn;

@@ -73,71 +73,107 @@ export class MariaDb extends pulumi.ComponentResource {
         // No special characters: the passwords pass through env vars and client option files unquoted.
         // Wrapped explicitly: secretness must not depend on what a provider's schema marks.
         const rootPassword = pulumi.secret(
-            new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, { parent: this }).result);
+            new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, { parent: this }).result,
+        );
         const userPassword = pulumi.secret(
-            new random.RandomPassword(`${name}-ghost-password`, { length: 32, special: false }, { parent: this }).result);
-        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: "mariadb-credentials", namespace: args.namespace },
-            type: "Opaque",
-            stringData: { "root-password": rootPassword, password: userPassword },
-        }, { parent: this });
-
-        const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, {
-            metadata: { name: MARIADB_OPERATOR.namespace },
-        }, { parent: this });
-        const crds = helmRelease(`${name}-operator-crds`, { chart: MARIADB_OPERATOR_CRDS, values: {} },
-            { parent: this, dependsOn: [operatorNamespace] });
-        const operator = helmRelease(`${name}-operator`, {
-            chart: MARIADB_OPERATOR,
-            values: {
-                // Two controllers with leader election: a node drain does not stop reconciliation.
-                ha: { enabled: true, replicas: 2 },
-                image: { tag: MARIADB_OPERATOR.version },
+            new random.RandomPassword(`${name}-ghost-password`, { length: 32, special: false }, { parent: this }).result,
+        );
+        const secret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { name: "mariadb-credentials", namespace: args.namespace },
+                type: "Opaque",
+                stringData: { "root-password": rootPassword, password: userPassword },
             },
-        }, { parent: this, dependsOn: [crds] });
+            { parent: this },
+        );
 
-        const labels = { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": resourceName };
-        new k8s.apiextensions.CustomResource(`${name}-server`, {
-            apiVersion: "k8s.mariadb.com/v1alpha1",
-            kind: "MariaDB",
-            metadata: { name: resourceName, namespace: args.namespace },
-            spec: {
-                image: this.image,
-                replicas: 1,
-                port: this.port,
-                rootPasswordSecretKeyRef: { name: secret.metadata.name, key: "root-password" },
-                username: this.user,
-                passwordSecretKeyRef: { name: secret.metadata.name, key: "password" },
-                database: this.database,
-                storage: { size: `${args.storageGi}Gi`, storageClassName: args.storageClassName },
-                myCnf: mariadbServerConfig(args.innodbBufferPoolMi),
-                resources: {
-                    requests: { cpu: args.cpu, memory: `${args.memoryMi}Mi` },
-                    limits: { memory: `${args.memoryMi}Mi` },
+        const operatorNamespace = new k8s.core.v1.Namespace(
+            `${name}-operator-ns`,
+            {
+                metadata: { name: MARIADB_OPERATOR.namespace },
+            },
+            { parent: this },
+        );
+        const crds = helmRelease(
+            `${name}-operator-crds`,
+            { chart: MARIADB_OPERATOR_CRDS, values: {} },
+            { parent: this, dependsOn: [operatorNamespace] },
+        );
+        const operator = helmRelease(
+            `${name}-operator`,
+            {
+                chart: MARIADB_OPERATOR,
+                values: {
+                    // Two controllers with leader election: a node drain does not stop reconciliation.
+                    ha: { enabled: true, replicas: 2 },
+                    image: { tag: MARIADB_OPERATOR.version },
                 },
             },
-        }, { parent: this, dependsOn: [operator], protect: args.protect });
+            { parent: this, dependsOn: [crds] },
+        );
 
-        new k8s.networking.v1.NetworkPolicy(`${name}-ingress`, {
-            metadata: { name: "mariadb-clients-only", namespace: args.namespace },
-            spec: {
-                podSelector: { matchLabels: labels },
-                policyTypes: ["Ingress"],
-                ingress: [{
-                    from: [
-                        { podSelector: { matchLabels: { ...MARIADB_CLIENT_LABEL } } },
-                        // The operator connects to create the user and database and to check health.
-                        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MARIADB_OPERATOR.namespace } } },
-                    ],
-                    ports: [{ protocol: "TCP", port: this.port }],
-                }],
+        const labels = { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": resourceName };
+        new k8s.apiextensions.CustomResource(
+            `${name}-server`,
+            {
+                apiVersion: "k8s.mariadb.com/v1alpha1",
+                kind: "MariaDB",
+                metadata: { name: resourceName, namespace: args.namespace },
+                spec: {
+                    image: this.image,
+                    replicas: 1,
+                    port: this.port,
+                    rootPasswordSecretKeyRef: { name: secret.metadata.name, key: "root-password" },
+                    username: this.user,
+                    passwordSecretKeyRef: { name: secret.metadata.name, key: "password" },
+                    database: this.database,
+                    storage: { size: `${args.storageGi}Gi`, storageClassName: args.storageClassName },
+                    myCnf: mariadbServerConfig(args.innodbBufferPoolMi),
+                    resources: {
+                        requests: { cpu: args.cpu, memory: `${args.memoryMi}Mi` },
+                        limits: { memory: `${args.memoryMi}Mi` },
+                    },
+                },
             },
-        }, { parent: this });
+            { parent: this, dependsOn: [operator], protect: args.protect },
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-ingress`,
+            {
+                metadata: { name: "mariadb-clients-only", namespace: args.namespace },
+                spec: {
+                    podSelector: { matchLabels: labels },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [
+                                { podSelector: { matchLabels: { ...MARIADB_CLIENT_LABEL } } },
+                                // The operator connects to create the user and database and to check health.
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: { "kubernetes.io/metadata.name": MARIADB_OPERATOR.namespace },
+                                    },
+                                },
+                            ],
+                            ports: [{ protocol: "TCP", port: this.port }],
+                        },
+                    ],
+                },
+            },
+            { parent: this },
+        );
 
         this.host = pulumi.interpolate`${resourceName}.${args.namespace}.svc.cluster.local`;
         this.secretName = secret.metadata.name;
         this.password = userPassword;
         this.rootPassword = rootPassword;
-        this.registerOutputs({ host: this.host, secretName: this.secretName, password: this.password, rootPassword: this.rootPassword });
+        this.registerOutputs({
+            host: this.host,
+            secretName: this.secretName,
+            password: this.password,
+            rootPassword: this.rootPassword,
+        });
     }
 }

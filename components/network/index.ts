@@ -30,29 +30,33 @@ export class Network extends pulumi.ComponentResource {
         const tags = args.tags ?? {};
         const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
 
-        const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
-            cidrBlock: args.cidrBlock,
-            numberOfAvailabilityZones: args.availabilityZones,
-            enableDnsHostnames: true,
-            enableDnsSupport: true,
-            // "Auto" keeps the explicit cidrBlocks below and allows the unused gap after the public subnets.
-            subnetStrategy: "Auto",
-            natGateways: { strategy: args.natGateways === "perAz" ? "OnePerAz" : "Single" },
-            subnetSpecs: [
-                {
-                    type: "Public",
-                    cidrBlocks: [...args.subnets.publicCidrs],
-                    // Internet-facing ALBs go here (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/subnet_discovery/).
-                    tags: { ...tags, ...clusterTag, "kubernetes.io/role/elb": "1" },
-                },
-                {
-                    type: "Private",
-                    cidrBlocks: [...args.subnets.privateCidrs],
-                    tags: { ...tags, ...clusterTag, "kubernetes.io/role/internal-elb": "1" },
-                },
-            ],
-            tags,
-        }, { parent: this, providers: providersFor(this, "aws") });
+        const vpc = new awsx.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: args.cidrBlock,
+                numberOfAvailabilityZones: args.availabilityZones,
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                // "Auto" keeps the explicit cidrBlocks below and allows the unused gap after the public subnets.
+                subnetStrategy: "Auto",
+                natGateways: { strategy: args.natGateways === "perAz" ? "OnePerAz" : "Single" },
+                subnetSpecs: [
+                    {
+                        type: "Public",
+                        cidrBlocks: [...args.subnets.publicCidrs],
+                        // Internet-facing ALBs go here (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/subnet_discovery/).
+                        tags: { ...tags, ...clusterTag, "kubernetes.io/role/elb": "1" },
+                    },
+                    {
+                        type: "Private",
+                        cidrBlocks: [...args.subnets.privateCidrs],
+                        tags: { ...tags, ...clusterTag, "kubernetes.io/role/internal-elb": "1" },
+                    },
+                ],
+                tags,
+            },
+            { parent: this, providers: providersFor(this, "aws") },
+        );
 
         this.vpcId = vpc.vpcId;
         this.privateSubnetIds = vpc.privateSubnetIds;

@@ -26,45 +26,61 @@ export class Storage extends pulumi.ComponentResource {
         super("ghost-dcdr:storage:Storage", name, {}, opts);
         const namespace = "kube-system";
         // Customer-managed key for the volumes: a snapshot or detached volume is useless outside this account's key policy.
-        const volumeKey = new aws.kms.Key(`${name}-volumes-key`, {
-            description: "Encryption of the site's EBS volumes (MariaDB data, Ghost content)",
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            tags: args.tags,
-        }, { parent: this });
+        const volumeKey = new aws.kms.Key(
+            `${name}-volumes-key`,
+            {
+                description: "Encryption of the site's EBS volumes (MariaDB data, Ghost content)",
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         const serviceAccountName = "ebs-csi-controller-sa";
-        const identity = new IrsaRole(`${name}-irsa`, {
-            oidcProviderArn: args.oidcProviderArn,
-            oidcIssuer: args.oidcIssuer,
-            namespace,
-            serviceAccountName,
-            description: "EBS CSI driver controller",
-            // The add-on creates and annotates its own ServiceAccount from serviceAccountRoleArn.
-            createServiceAccount: false,
-            policy: volumeKey.arn.apply((keyArn) => ebsCsiPolicy(keyArn)),
-            tags: args.tags,
-        }, { parent: this });
+        const identity = new IrsaRole(
+            `${name}-irsa`,
+            {
+                oidcProviderArn: args.oidcProviderArn,
+                oidcIssuer: args.oidcIssuer,
+                namespace,
+                serviceAccountName,
+                description: "EBS CSI driver controller",
+                // The add-on creates and annotates its own ServiceAccount from serviceAccountRoleArn.
+                createServiceAccount: false,
+                policy: volumeKey.arn.apply((keyArn) => ebsCsiPolicy(keyArn)),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
 
-        const addon = new aws.eks.Addon(`${name}-ebs-csi`, {
-            clusterName: args.clusterName,
-            addonName: "aws-ebs-csi-driver",
-            addonVersion: EBS_CSI_ADDON_VERSION,
-            serviceAccountRoleArn: identity.roleArn,
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "PRESERVE",
-            tags: args.tags,
-        }, { parent: this });
+        const addon = new aws.eks.Addon(
+            `${name}-ebs-csi`,
+            {
+                clusterName: args.clusterName,
+                addonName: "aws-ebs-csi-driver",
+                addonVersion: EBS_CSI_ADDON_VERSION,
+                serviceAccountRoleArn: identity.roleArn,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags: args.tags,
+            },
+            { parent: this },
+        );
 
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
-            metadata: { name: STORAGE_CLASS_NAME },
-            provisioner: "ebs.csi.aws.com",
-            parameters: { type: "gp3", encrypted: "true", kmsKeyId: volumeKey.arn, "csi.storage.k8s.io/fstype": "ext4" },
-            // Retain: a deleted PVC (an accidental `helm uninstall`, `pulumi destroy`) leaves the EBS volume and its data.
-            reclaimPolicy: "Retain",
-            // Bind where the pod lands, so the volume is created in the pod's AZ.
-            volumeBindingMode: "WaitForFirstConsumer",
-            allowVolumeExpansion: true,
-        }, { parent: this, dependsOn: [addon] });
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-gp3`,
+            {
+                metadata: { name: STORAGE_CLASS_NAME },
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true", kmsKeyId: volumeKey.arn, "csi.storage.k8s.io/fstype": "ext4" },
+                // Retain: a deleted PVC (an accidental `helm uninstall`, `pulumi destroy`) leaves the EBS volume and its data.
+                reclaimPolicy: "Retain",
+                // Bind where the pod lands, so the volume is created in the pod's AZ.
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+            },
+            { parent: this, dependsOn: [addon] },
+        );
 
         this.storageClassName = storageClass.metadata.name;
         this.volumeKeyArn = volumeKey.arn;
@@ -80,8 +96,12 @@ export function ebsCsiPolicy(volumeKeyArn: string) {
             {
                 Effect: "Allow" as const,
                 Action: [
-                    "ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeSnapshots",
-                    "ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeVolumesModifications",
+                    "ec2:DescribeAvailabilityZones",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeSnapshots",
+                    "ec2:DescribeTags",
+                    "ec2:DescribeVolumes",
+                    "ec2:DescribeVolumesModifications",
                 ],
                 // Describe calls have no resource-level permissions.
                 Resource: "*",
