@@ -20,7 +20,13 @@ const POSTS = [
     { title: "Crème brûlée at the café: naïve façade", html: "<p>Ünïcödé everywhere: Ærøskøbing, Łódź, São Paulo.</p>" },
     { title: "Emoji round trip 🚀🔥🐙 works", html: "<p>4-byte characters: 🚀 🔥 🐙 👩🏽‍💻 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.</p>" },
     { title: "多言語 テスト 한국어 עברית العربية", html: "<p>日本語の段落。한국어 문단. שלום עולם. مرحبا بالعالم.</p>" },
-    { title: "A long post for the dump", html: Array.from({ length: 200 }, (_, i) => `<p>Paragraph ${i}: the quick brown fox — “quotes” & ‘apostrophes’ 🦊.</p>`).join("") },
+    {
+        title: "A long post for the dump",
+        html: Array.from(
+            { length: 200 },
+            (_, i) => `<p>Paragraph ${i}: the quick brown fox — “quotes” & ‘apostrophes’ 🦊.</p>`,
+        ).join(""),
+    },
 ];
 
 async function main(): Promise<boolean> {
@@ -32,8 +38,18 @@ async function main(): Promise<boolean> {
     const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
     moto.createBucket(BUCKET);
     const s3: Bucket = { moto, bucket: BUCKET, prefix: "ghost/dc/" };
-    const dc: Site = { db: dcDb, database: DATABASE, contentDir: path.join(root, "dc-content"), workDir: path.join(root, "dc-pod") };
-    const dr: Site = { db: drDb, database: DATABASE, contentDir: path.join(root, "dr-content"), workDir: path.join(root, "dr-pod") };
+    const dc: Site = {
+        db: dcDb,
+        database: DATABASE,
+        contentDir: path.join(root, "dc-content"),
+        workDir: path.join(root, "dc-pod"),
+    };
+    const dr: Site = {
+        db: drDb,
+        database: DATABASE,
+        contentDir: path.join(root, "dr-content"),
+        workDir: path.join(root, "dr-pod"),
+    };
     dcDb.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
 
     log(`starting Ghost ${GHOST_VERSION} on DC (first boot migrates an empty database)`);
@@ -46,54 +62,88 @@ async function main(): Promise<boolean> {
     const posts: { title: string; url: string }[] = [];
     for (const [i, p] of POSTS.entries()) {
         const res = await dcGhost.api<{ posts: { title: string; url: string }[] }>("POST", "posts/?source=html", {
-            posts: [{ title: p.title, html: p.html, status: "published", tags: [{ name: "Drill ✅" }, { name: `Ünïcode ${i % 2}` }], feature_image: i === 0 ? imageUrl : null }],
+            posts: [
+                {
+                    title: p.title,
+                    html: p.html,
+                    status: "published",
+                    tags: [{ name: "Drill ✅" }, { name: `Ünïcode ${i % 2}` }],
+                    feature_image: i === 0 ? imageUrl : null,
+                },
+            ],
         });
         posts.push(res.posts[0]);
     }
-    await dcGhost.api("POST", "members/", { members: [{ email: "zoe@example.com", name: "Zoë 🐙 Reader", note: "Ünïcode member" }] });
+    await dcGhost.api("POST", "members/", {
+        members: [{ email: "zoe@example.com", name: "Zoë 🐙 Reader", note: "Ünïcode member" }],
+    });
     log(`created ${posts.length} posts, 2 tags, 1 member, 1 image (${imageUrl})`);
 
-    // 2. Backup, in pod order, while DC Ghost is live.
+    // 2. Backup, in pod order, while DC Ghost is live. The export step logs in to Ghost, which
+    // writes sessions/brute rows, so DC is checksummed right after the dump step: that is the
+    // state the dump holds (DC is idle otherwise, which before == after proves).
     const before = dcDb.checksums(DATABASE);
     const backupEnv = podEnv(dc, s3, {
         GHOST_VERSION,
+        MARIADB_DATADIR: dcDb.dataDir,
         GHOST_EXPORT_ENABLED: "true",
         GHOST_ADMIN_URL: dcGhost.url,
         GHOST_ADMIN_USER: OWNER.email,
         GHOST_ADMIN_PASSWORD_FILE: writeSecret(root, "ghost-admin-password", OWNER.password),
     });
-    const backup = await runSteps(BACKUP_STEPS, backupEnv, logFile);
+    const dumped = await runSteps(BACKUP_STEPS.slice(0, 1), backupEnv, logFile);
+    const after = dcDb.checksums(DATABASE);
+    const dcRows = dcDb.rowCounts(DATABASE);
+    const rest = dumped.ok ? await runSteps(BACKUP_STEPS.slice(1), backupEnv, logFile) : dumped;
+    const backup = {
+        ...rest,
+        seconds: dumped.seconds + (dumped.ok ? rest.seconds : 0),
+        steps: dumped.ok ? [...dumped.steps, ...rest.steps] : dumped.steps,
+    };
     logSteps(backup);
     if (!backup.ok) {
         throw new Error(`backup failed: ${backup.error}`);
     }
-    const after = dcDb.checksums(DATABASE);
     const moved = diffChecksums(before, after);
     const backupId = backupIdOf(dc);
     const setKeys = moto.keys(BUCKET, `${s3.prefix}${backupId}/`);
-    const manifest = JSON.parse(moto.getText(BUCKET, `${s3.prefix}${backupId}/manifest.json`)) as { artifacts: { name: string; bytes: number }[]; database: { tableCount: number; ghostMigrationVersion: string } };
-    log(`backup ${backupId} in ${backup.seconds.toFixed(1)}s: ${setKeys.map((k) => path.basename(k)).join(", ")}; migration ${manifest.database.ghostMigrationVersion}`);
+    const manifest = JSON.parse(moto.getText(BUCKET, `${s3.prefix}${backupId}/manifest.json`)) as {
+        artifacts: { name: string; bytes: number }[];
+        database: { tableCount: number; ghostMigrationVersion: string };
+    };
+    log(
+        `backup ${backupId} in ${backup.seconds.toFixed(1)}s: ${setKeys.map((k) => path.basename(k)).join(", ")}; migration ${manifest.database.ghostMigrationVersion}`,
+    );
 
-    // 3. Restore into DR, in pod order.
-    const restoreEnv = podEnv(dr, s3, { RESTORE_MARKER_FILE: path.join(dr.contentDir, ".dcdr-restored") });
-    fs.mkdirSync(dr.contentDir, { recursive: true });
-    const restore = await runSteps(RESTORE_STEPS, restoreEnv, logFile);
-    logSteps(restore);
-    if (!restore.ok) {
-        throw new Error(`restore failed: ${restore.error}`);
-    }
-
-    // 5a. Tables, before DR Ghost boots and writes its own sessions.
+    // 3. Restore into DR, in pod order: first from the logical dump, then again (forced) from the
+    // physical copy, the default when DR's datadir is mounted; both must give DC's tables.
     const problems: string[] = [];
     const dcSums = after;
-    const drSums = drDb.checksums(DATABASE);
     if (moved.length > 0) {
         problems.push(`DC changed while the backup ran, so checksums cannot be compared: ${moved.join("; ")}`);
     }
-    for (const d of diffChecksums(dcSums, drSums)) {
-        problems.push(`CHECKSUM TABLE differs: ${d}`);
+    fs.mkdirSync(dr.contentDir, { recursive: true });
+    const marker = { RESTORE_MARKER_FILE: path.join(dr.contentDir, ".dcdr-restored") };
+    const logical = await runSteps(RESTORE_STEPS, podEnv(dr, s3, { ...marker, RESTORE_MODE: "logical" }), logFile);
+    logSteps(logical);
+    if (!logical.ok) {
+        throw new Error(`logical restore failed: ${logical.error}`);
     }
-    const dcRows = dcDb.rowCounts(DATABASE);
+    for (const d of diffChecksums(dcSums, drDb.checksums(DATABASE))) {
+        problems.push(`CHECKSUM TABLE differs after the logical restore: ${d}`);
+    }
+    const restoreEnv = podEnv(dr, s3, { ...marker, MARIADB_DATADIR: drDb.dataDir });
+    const restore = await runSteps(RESTORE_STEPS, { ...restoreEnv, RESTORE_FORCE: "true" }, logFile);
+    logSteps(restore);
+    if (!restore.ok || !restore.steps.some((s) => s.output.includes("from the physical backup"))) {
+        throw new Error(`physical restore failed: ${restore.error || "it did not use the physical backup"}`);
+    }
+
+    // 5a. Tables, before DR Ghost boots and writes its own sessions.
+    const drSums = drDb.checksums(DATABASE);
+    for (const d of diffChecksums(dcSums, drSums)) {
+        problems.push(`CHECKSUM TABLE differs after the physical restore: ${d}`);
+    }
     const drRows = drDb.rowCounts(DATABASE);
     let rowsLost = 0;
     for (const [t, n] of dcRows) {
@@ -127,7 +177,9 @@ async function main(): Promise<boolean> {
     const imageRes = await fetch(drImageUrl);
     const image = Buffer.from(await imageRes.arrayBuffer());
     if (!imageRes.ok || !image.equals(png)) {
-        problems.push(`DR serves the image ${drImageUrl} with HTTP ${imageRes.status}${imageRes.ok ? " but different bytes" : ""}`);
+        problems.push(
+            `DR serves the image ${drImageUrl} with HTTP ${imageRes.status}${imageRes.ok ? " but different bytes" : ""}`,
+        );
     }
 
     // 5c. Admin API exports: the one taken into the set by the backup vs DR's now.
@@ -143,11 +195,11 @@ async function main(): Promise<boolean> {
         "drill summary",
         `  backup set      s3://${BUCKET}/${s3.prefix}${backupId}/ (${manifest.artifacts.map((a) => `${a.name} ${a.bytes} B`).join(", ")})`,
         `  posts           ${posts.length} created, ${posts.length} served by DR`,
-        `  tables          ${dcSums.size} on DC, ${drSums.size} on DR, ${diffChecksums(dcSums, drSums).length} with different CHECKSUM TABLE EXTENDED`,
+        `  tables          ${dcSums.size} on DC, ${drSums.size} on DR, ${diffChecksums(dcSums, drSums).length} with different CHECKSUM TABLE EXTENDED (after both the logical and the physical restore)`,
         `  rows            ${totalRows} on DC, rows lost ${rowsLost}`,
         `  bytes           ${bytes} in the set`,
-        `  backup          ${backup.seconds.toFixed(1)}s (${backup.steps.map((s) => s.seconds.toFixed(1)).join(" + ")})`,
-        `  restore         ${restore.seconds.toFixed(1)}s (${restore.steps.map((s) => s.seconds.toFixed(1)).join(" + ")})`,
+        `  backup          ${backup.seconds.toFixed(1)}s (${backup.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}; dump + physical + export + upload)`,
+        `  restore         logical ${logical.seconds.toFixed(1)}s (${logical.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}), physical ${restore.seconds.toFixed(1)}s (${restore.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}); fetch + apply`,
         `  export compare  ignoring ${EXPORT_VOLATILE.join(", ")}`,
         `  result          ${problems.length === 0 ? "PASS: DR equals DC" : `FAIL (${problems.length} problems)`}`,
         ...problems.map((p) => `    - ${p}`),
@@ -168,18 +220,39 @@ function swapOrigin(url: string, origin: string): string {
     return `${origin}${u.pathname}${u.search}`;
 }
 
+function withoutLoginStamps(data: Record<string, Record<string, unknown>[]>): Record<string, Record<string, unknown>[]> {
+    return { ...data, users: (data.users ?? []).map((u) => ({ ...u, last_seen: null, updated_at: null })) };
+}
+
+function firstDifference(a: Record<string, unknown>[], b: Record<string, unknown>[]): string {
+    if (a.length !== b.length) {
+        return `${a.length} rows on DC, ${b.length} on DR`;
+    }
+    for (let i = 0; i < a.length; i++) {
+        for (const key of new Set([...Object.keys(a[i]), ...Object.keys(b[i])])) {
+            if (JSON.stringify(a[i][key]) !== JSON.stringify(b[i][key])) {
+                return `row ${i} ${key}: ${JSON.stringify(a[i][key])} on DC, ${JSON.stringify(b[i][key])} on DR`;
+            }
+        }
+    }
+    return "same rows in another order";
+}
+
 /** Fields that legitimately differ between two exports of the same data. */
-const EXPORT_VOLATILE = ["db[0].meta.exported_on"];
+const EXPORT_VOLATILE = [
+    "db[0].meta.exported_on",
+    "users[].last_seen and users[].updated_at (a staff login sets both, and each export logs in)",
+];
 
 function compareExports(a: GhostExport, b: GhostExport): string[] {
     const diffs: string[] = [];
-    const da = a.db[0].data;
-    const dbb = b.db[0].data;
+    const da = withoutLoginStamps(a.db[0].data);
+    const dbb = withoutLoginStamps(b.db[0].data);
     for (const table of new Set([...Object.keys(da), ...Object.keys(dbb)])) {
         const ra = JSON.stringify(da[table] ?? null);
         const rb = JSON.stringify(dbb[table] ?? null);
         if (ra !== rb) {
-            diffs.push(`${table} (${(da[table] ?? []).length} rows on DC, ${(dbb[table] ?? []).length} on DR)`);
+            diffs.push(`${table}: ${firstDifference(da[table] ?? [], dbb[table] ?? [])}`);
         }
     }
     const ma = { ...a.db[0].meta, exported_on: 0 };

@@ -46,27 +46,58 @@ async function main(): Promise<number> {
                 await new Promise((r) => setTimeout(r, 200));
             }
         }
-        const zone = aws(["route53", "create-hosted-zone", "--name", "example.com", "--caller-reference", `fence-${Date.now()}`,
-            "--query", "HostedZone.Id", "--output", "text"]).replace("/hostedzone/", "");
+        const zone = aws([
+            "route53",
+            "create-hosted-zone",
+            "--name",
+            "example.com",
+            "--caller-reference",
+            `fence-${Date.now()}`,
+            "--query",
+            "HostedZone.Id",
+            "--output",
+            "text",
+        ]).replace("/hostedzone/", "");
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fence-"));
         const setPrimary = (site: string, action = "UPSERT") => {
-            const batch = { Changes: ["primary", "secondary"].map((id) => ({
-                Action: action,
-                ResourceRecordSet: {
-                    Name: DOMAIN, Type: "A", SetIdentifier: id, Failover: id === "primary" ? "PRIMARY" : "SECONDARY",
-                    AliasTarget: { HostedZoneId: zone, DNSName: `${site}.${DOMAIN}`, EvaluateTargetHealth: false },
-                },
-            })) };
+            const batch = {
+                Changes: ["primary", "secondary"].map((id) => ({
+                    Action: action,
+                    ResourceRecordSet: {
+                        Name: DOMAIN,
+                        Type: "A",
+                        SetIdentifier: id,
+                        Failover: id === "primary" ? "PRIMARY" : "SECONDARY",
+                        AliasTarget: { HostedZoneId: zone, DNSName: `${site}.${DOMAIN}`, EvaluateTargetHealth: false },
+                    },
+                })),
+            };
             fs.writeFileSync(path.join(tmp, "batch.json"), JSON.stringify(batch));
-            aws(["route53", "change-resource-record-sets", "--hosted-zone-id", zone, "--change-batch", `file://${path.join(tmp, "batch.json")}`]);
+            aws([
+                "route53",
+                "change-resource-record-sets",
+                "--hosted-zone-id",
+                zone,
+                "--change-batch",
+                `file://${path.join(tmp, "batch.json")}`,
+            ]);
         };
-        const fence = (site: string, zoneId = zone) => spawnSync("bash", [SCRIPT], {
-            env: { ...env, PATH: `/usr/bin:${process.env.PATH}`, FENCE_ZONE_ID: zoneId, FENCE_DOMAIN: DOMAIN, FENCE_SITE_NAME: `${site}.${DOMAIN}`, S3_ENDPOINT_URL: endpoint },
-            encoding: "utf8",
-        });
+        const fence = (site: string, zoneId = zone) =>
+            spawnSync("bash", [SCRIPT], {
+                env: {
+                    ...env,
+                    PATH: `/usr/bin:${process.env.PATH}`,
+                    FENCE_ZONE_ID: zoneId,
+                    FENCE_DOMAIN: DOMAIN,
+                    FENCE_SITE_NAME: `${site}.${DOMAIN}`,
+                    S3_ENDPOINT_URL: endpoint,
+                },
+                encoding: "utf8",
+            });
         const check = (label: string, site: string, allowed: boolean, zoneId?: string) => {
             const r = fence(site, zoneId);
-            const ok = (r.status === 0) === allowed && (allowed || /ERROR: .*nothing was published|ERROR: cannot read/.test(r.stderr));
+            const ok =
+                (r.status === 0) === allowed && (allowed || /ERROR: .*nothing was published|ERROR: cannot read/.test(r.stderr));
             if (!ok) failures++;
             const said = (r.stderr.trim().split("\n").pop() ?? "").replace(/^\S+ /, "");
             console.log(`${ok ? "PASS" : "FAIL"}  ${label}: ${site} ${r.status === 0 ? "may publish" : "refused"} (${said})`);
@@ -87,7 +118,10 @@ async function main(): Promise<number> {
     return failures === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (e: Error) => {
-    console.error(`fence drill: ${e.message}`);
-    process.exit(1);
-});
+main().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+        console.error(`fence drill: ${e.message}`);
+        process.exit(1);
+    },
+);

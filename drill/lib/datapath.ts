@@ -53,14 +53,22 @@ export async function runSteps(scripts: string[], env: NodeJS.ProcessEnv, logFil
         const result = await runScript(script, env, { logFile });
         steps.push(result);
         if (result.code !== 0) {
-            return { ok: false, seconds: (Date.now() - started) / 1000, steps, error: result.error || `${script} exited ${result.code}` };
+            return {
+                ok: false,
+                seconds: (Date.now() - started) / 1000,
+                steps,
+                error: result.error || `${script} exited ${result.code}`,
+            };
         }
     }
     return { ok: true, seconds: (Date.now() - started) / 1000, steps, error: "" };
 }
 
-/** Backup CronJob: initContainer mariadb (dump), initContainer aws-cli (optional export), container aws-cli (upload). */
-export const BACKUP_STEPS = ["backup-dump.sh", "backup-ghost-export.sh", "backup-upload.sh"];
+/**
+ * Backup CronJob: initContainers mariadb (dump, then the optional physical copy, which needs the
+ * MariaDB data volume), initContainer aws-cli (optional Ghost export), container aws-cli (upload).
+ */
+export const BACKUP_STEPS = ["backup-dump.sh", "backup-physical.sh", "backup-ghost-export.sh", "backup-upload.sh"];
 /** Restore Job: initContainer aws-cli (fetch), container mariadb (apply). */
 export const RESTORE_STEPS = ["restore-fetch.sh", "restore-apply.sh"];
 

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { MariaDb } from "./mariadb";
-import { freePort, ghostDir, log, runScript, startDaemon, stopDaemon, waitFor } from "./proc";
+import { freePort, ghostDir, log, runScript, sleep, startDaemon, stopDaemon, waitFor } from "./proc";
 
 export const OWNER = { name: "Drill Owner", email: "owner@example.com", password: "Drill-0wner-Passphrase-2026!" };
 
@@ -22,7 +22,11 @@ export class Ghost {
      */
     static async start(name: string, db: MariaDb, database: string, contentDir: string, logDir: string): Promise<Ghost> {
         fs.mkdirSync(contentDir, { recursive: true });
-        const seeded = await runScript("seed-content.sh", { PATH: process.env.PATH, GHOST_INSTALL_DIR: ghostDir(), GHOST_CONTENT_DIR: contentDir });
+        const seeded = await runScript("seed-content.sh", {
+            PATH: process.env.PATH,
+            GHOST_INSTALL_DIR: ghostDir(),
+            GHOST_CONTENT_DIR: contentDir,
+        });
         if (seeded.code !== 0) {
             throw new Error(`seed-content.sh failed: ${seeded.error}`);
         }
@@ -52,7 +56,11 @@ export class Ghost {
             privacy__useGravatar: "false",
             privacy__useRpcPing: "false",
         };
-        const child = startDaemon(`ghost ${name}`, process.execPath, [path.join(ghostDir(), "index.js")], { env, cwd: ghostDir(), logFile: path.join(logDir, `ghost-${name}.log`) });
+        const child = startDaemon(`ghost ${name}`, process.execPath, [path.join(ghostDir(), "index.js")], {
+            env,
+            cwd: ghostDir(),
+            logFile: path.join(logDir, `ghost-${name}.log`),
+        });
         const ghost = new Ghost(child, url);
         const started = Date.now();
         await waitFor(`Ghost ${name} at ${url}`, 300000, async () => {
@@ -96,16 +104,36 @@ export class Ghost {
 
     /** First-run owner setup, then a staff session (cookie). */
     async setupOwner(): Promise<void> {
-        await this.api("POST", "authentication/setup/", { setup: [{ name: OWNER.name, email: OWNER.email, password: OWNER.password, blogTitle: "DC/DR drill ☁️" }] });
+        await this.api("POST", "authentication/setup/", {
+            setup: [{ name: OWNER.name, email: OWNER.email, password: OWNER.password, blogTitle: "DC/DR drill ☁️" }],
+        });
         await this.login();
     }
 
+    /**
+     * Opens a staff session and proves it with users/me. Right after setup Ghost has been seen to
+     * hand out a session the next call does not accept yet, so this retries a few times.
+     */
     async login(): Promise<void> {
-        const res = await this.call("POST", "session/", { username: OWNER.email, password: OWNER.password });
-        if (!res.ok) {
-            throw new Error(`Ghost login failed: HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
+        let last = "";
+        for (let attempt = 1; attempt <= 5; attempt++) {
+            const res = await this.call("POST", "session/", { username: OWNER.email, password: OWNER.password });
+            last = `HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`;
+            if (res.ok) {
+                this.cookie = res.headers
+                    .getSetCookie()
+                    .map((c) => c.split(";")[0])
+                    .join("; ");
+                const me = await this.call("GET", "users/me/");
+                await me.text();
+                if (me.ok) {
+                    return;
+                }
+                last = `session not accepted (users/me HTTP ${me.status})`;
+            }
+            await sleep(1000 * attempt);
         }
-        this.cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+        throw new Error(`Ghost login failed: ${last}`);
     }
 
     async uploadImage(name: string, png: Buffer): Promise<string> {
@@ -154,5 +182,10 @@ export function makePng(size = 32): Buffer {
     ihdr.writeUInt32BE(size, 4);
     ihdr[8] = 8;
     ihdr[9] = 2;
-    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+    return Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk("IHDR", ihdr),
+        chunk("IDAT", zlib.deflateSync(raw)),
+        chunk("IEND", Buffer.alloc(0)),
+    ]);
 }

@@ -19,20 +19,31 @@ export class MariaDb {
         fs.mkdirSync(dir, { recursive: true });
         const port = await freePort();
         const db = new MariaDb(name, dir, port);
-        sh("mariadb-install-db", ["--no-defaults", `--datadir=${db.dataDir}`, "--auth-root-authentication-method=normal", "--user=root", "--skip-test-db"]);
-        db.child = startDaemon(`mariadb ${name}`, "mariadbd", [
+        sh("mariadb-install-db", [
             "--no-defaults",
             `--datadir=${db.dataDir}`,
-            `--socket=${path.join(dir, "sock")}`,
-            `--port=${port}`,
-            "--bind-address=127.0.0.1",
+            "--auth-root-authentication-method=normal",
             "--user=root",
-            "--character-set-server=utf8mb4",
-            "--collation-server=utf8mb4_general_ci",
-            "--max-allowed-packet=1G",
-            "--innodb-buffer-pool-size=1G",
-            ...extraArgs,
-        ], { logFile: path.join(dir, "mariadbd.log"), env: { ...process.env, PATH: DRILL_PATH } });
+            "--skip-test-db",
+        ]);
+        db.child = startDaemon(
+            `mariadb ${name}`,
+            "mariadbd",
+            [
+                "--no-defaults",
+                `--datadir=${db.dataDir}`,
+                `--socket=${path.join(dir, "sock")}`,
+                `--port=${port}`,
+                "--bind-address=127.0.0.1",
+                "--user=root",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_general_ci",
+                "--max-allowed-packet=1G",
+                "--innodb-buffer-pool-size=1G",
+                ...extraArgs,
+            ],
+            { logFile: path.join(dir, "mariadbd.log"), env: { ...process.env, PATH: DRILL_PATH } },
+        );
         await waitFor(`MariaDB ${name} on port ${port}`, 30000, () => db.query("SELECT 1") === "1");
         return db;
     }
@@ -43,11 +54,28 @@ export class MariaDb {
 
     /** Environment the data-path scripts need to reach this server as root (no password here). */
     env(database: string): NodeJS.ProcessEnv {
-        return { MARIADB_HOST: "127.0.0.1", MARIADB_PORT: String(this.port), MARIADB_USER: "root", MARIADB_PASSWORD: "", MARIADB_DATABASE: database };
+        return {
+            MARIADB_HOST: "127.0.0.1",
+            MARIADB_PORT: String(this.port),
+            MARIADB_USER: "root",
+            MARIADB_PASSWORD: "",
+            MARIADB_DATABASE: database,
+        };
     }
 
     query(sql: string, database?: string): string {
-        const args = ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${this.port}`, "--protocol=tcp", "--batch", "--skip-column-names", "--default-character-set=utf8mb4", "-e", sql];
+        const args = [
+            "--no-defaults",
+            "-uroot",
+            "-h127.0.0.1",
+            `-P${this.port}`,
+            "--protocol=tcp",
+            "--batch",
+            "--skip-column-names",
+            "--default-character-set=utf8mb4",
+            "-e",
+            sql,
+        ];
         if (database) {
             args.push(database);
         }
@@ -57,13 +85,26 @@ export class MariaDb {
     /** Runs a long SQL script from a file or a stream without blocking the event loop. */
     async source(file: string, database: string): Promise<void> {
         await new Promise<void>((resolve, reject) => {
-            const child = execFile("bash", ["-c", `mariadb --no-defaults -uroot -h127.0.0.1 -P${this.port} --protocol=tcp --max-allowed-packet=1G --default-character-set=utf8mb4 "$1" < "$2"`, "_", database, file], { env: { ...process.env, PATH: DRILL_PATH } }, (err) => (err ? reject(err) : resolve()));
+            const child = execFile(
+                "bash",
+                [
+                    "-c",
+                    `mariadb --no-defaults -uroot -h127.0.0.1 -P${this.port} --protocol=tcp --max-allowed-packet=1G --default-character-set=utf8mb4 "$1" < "$2"`,
+                    "_",
+                    database,
+                    file,
+                ],
+                { env: { ...process.env, PATH: DRILL_PATH } },
+                (err: Error | null) => (err ? reject(err) : resolve()),
+            );
             void child;
         });
     }
 
     tables(database: string): string[] {
-        const out = this.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = '${database}' AND table_type = 'BASE TABLE' ORDER BY table_name`);
+        const out = this.query(
+            `SELECT table_name FROM information_schema.tables WHERE table_schema = '${database}' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+        );
         return out === "" ? [] : out.split("\n");
     }
 
@@ -91,7 +132,11 @@ export class MariaDb {
     }
 
     dataBytes(database: string): number {
-        return Number(this.query(`SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = '${database}'`));
+        return Number(
+            this.query(
+                `SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = '${database}'`,
+            ),
+        );
     }
 
     async stop(): Promise<void> {

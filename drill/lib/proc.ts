@@ -19,7 +19,12 @@ export function log(message: string): void {
 }
 
 /** Starts a long-running server; its output goes to logFile. */
-export function startDaemon(name: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string }): ChildProcess {
+export function startDaemon(
+    name: string,
+    cmd: string,
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string },
+): ChildProcess {
     const out = fs.openSync(opts.logFile, "a");
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["ignore", out, out], detached: true });
     fs.closeSync(out);
@@ -79,7 +84,7 @@ export function runMain(main: () => Promise<boolean>): void {
             process.exitCode = ok ? 0 : 1;
         })
         .catch(async (err: unknown) => {
-            process.stdout.write(`drill: FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+            process.stdout.write(`drill: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
             await stopAll();
             process.exitCode = 1;
         });
@@ -125,7 +130,11 @@ export interface ScriptResult {
 }
 
 /** Runs one data-path script exactly as a pod would: the file itself, configured by env only. */
-export async function runScript(script: string, env: NodeJS.ProcessEnv, opts: { onStart?: (child: ChildProcess) => void; logFile?: string } = {}): Promise<ScriptResult> {
+export async function runScript(
+    script: string,
+    env: NodeJS.ProcessEnv,
+    opts: { onStart?: (child: ChildProcess) => void; logFile?: string } = {},
+): Promise<ScriptResult> {
     const started = Date.now();
     const child = spawn("bash", [path.join(SCRIPTS_DIR, script)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     if (child.pid !== undefined) {
@@ -154,7 +163,12 @@ export function killGroup(child: ChildProcess): void {
 }
 
 export function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-    return execFileSync(cmd, args, { env: env ?? { ...process.env, PATH: DRILL_PATH }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    return execFileSync(cmd, args, {
+        env: env ?? { ...process.env, PATH: DRILL_PATH },
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
 }
 
 /** Fails with the fix when `drill/setup.sh` has not prepared this machine. */
@@ -177,7 +191,10 @@ export function checkSetup(needGhost: boolean): void {
 }
 
 export function motoServer(): string | undefined {
-    const candidates = ["/root/.pyenv/shims/moto_server", ...(process.env.PATH ?? "").split(":").map((d) => path.join(d, "moto_server"))];
+    const candidates = [
+        "/root/.pyenv/shims/moto_server",
+        ...(process.env.PATH ?? "").split(":").map((d) => path.join(d, "moto_server")),
+    ];
     return candidates.find((c) => fs.existsSync(c));
 }
 

@@ -28,7 +28,9 @@ export class Moto {
             throw new Error("moto_server not found. Run: bash drill/setup.sh");
         }
         const port = await freePort();
-        const child = startDaemon("moto_server", bin, ["-H", "127.0.0.1", "-p", String(port)], { logFile: path.join(dir, "moto.log") });
+        const child = startDaemon("moto_server", bin, ["-H", "127.0.0.1", "-p", String(port)], {
+            logFile: path.join(dir, "moto.log"),
+        });
         const moto = new Moto(child, port);
         await waitFor(`moto_server on port ${port}`, 30000, async () => (await fetch(`${moto.url}/moto-api/`)).ok);
         return moto;
@@ -39,7 +41,11 @@ export class Moto {
     }
 
     aws(args: string[]): string {
-        return sh("aws", ["--endpoint-url", this.url, "--output", "text", ...args], { ...process.env, ...FAKE_AWS_ENV, PATH: DRILL_PATH });
+        return sh("aws", ["--endpoint-url", this.url, "--output", "text", ...args], {
+            ...process.env,
+            ...FAKE_AWS_ENV,
+            PATH: DRILL_PATH,
+        });
     }
 
     createBucket(bucket: string): void {
@@ -49,7 +55,16 @@ export class Moto {
 
     /** Every key under prefix, sorted. */
     keys(bucket: string, prefix = ""): string[] {
-        const out = this.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix, "--query", "Contents[].Key"]).trim();
+        const out = this.aws([
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            bucket,
+            "--prefix",
+            prefix,
+            "--query",
+            "Contents[].Key",
+        ]).trim();
         return out === "" || out === "None" ? [] : out.split(/\s+/).sort();
     }
 

@@ -25,7 +25,7 @@ endpoint=()
 [[ -n "${S3_ENDPOINT_URL:-}" ]] && endpoint=(--endpoint-url "$S3_ENDPOINT_URL")
 
 domain="${FENCE_DOMAIN%.}."
-if ! target="$(aws "${endpoint[@]}" route53 list-resource-record-sets --hosted-zone-id "$FENCE_ZONE_ID" \
+if ! target="$(aws ${endpoint[@]+"${endpoint[@]}"} route53 list-resource-record-sets --hosted-zone-id "$FENCE_ZONE_ID" \
     --query "ResourceRecordSets[?Name=='${domain}' && Type=='A' && SetIdentifier=='primary'].AliasTarget.DNSName | [0]" \
     --output text 2>&1)"; then
   die "cannot read the ${FENCE_DOMAIN} record in zone ${FENCE_ZONE_ID} (${target//$'\n'/ })" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Backup step 2 of 3 (optional, off by default). Image: amazon/aws-cli:2.x (needs curl, sha256sum),
+# Backup step 3 of 4 (optional, off by default). Image: amazon/aws-cli:2.x (needs curl, sha256sum),
 # or any image with bash + curl. Runs after backup-dump.sh and before backup-upload.sh.
 #
 # Adds Ghost's own JSON export (Admin API, GET /ghost/api/admin/db/) to the set in

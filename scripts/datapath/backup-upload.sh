@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Backup step 3 of 3. Image: amazon/aws-cli:2.x (needs aws, sha256sum, stat).
+# Backup step 4 of 4. Image: amazon/aws-cli:2.x (needs aws, sha256sum, stat).
 #
 # Publishes the set prepared in $WORK_DIR/backup/ by backup-dump.sh to
 #   s3://$BACKUP_BUCKET/$BACKUP_PREFIX<backupId>/<artifact>
@@ -57,6 +57,8 @@ while read -r sum name; do
     db.sql.zst) kind="mariadb-dump+zstd" ;;
     content.tar.zst) kind="ghost-content-tar+zstd" ;;
     ghost-export.json) kind="ghost-admin-export-json" ;;
+    physical.mbstream.zst) kind="mariadb-backup-mbstream+zstd" ;;
+    physical-schema.sql.zst) kind="mariadb-dump-schema+zstd" ;;
     *) kind="other" ;;
   esac
   artifact_lines+=("    {\"name\": \"$name\", \"kind\": \"$kind\", \"bytes\": $bytes, \"sha256\": \"$sum\"}")

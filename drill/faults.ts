@@ -1,0 +1,461 @@
+// npm run drill:faults: every way the data path can break must fail loudly, publish nothing that
+// counts as a backup, and leave the DR database and content exactly as they were.
+//
+// MariaDB (DC + DR) and moto only. DR is first restored from a good set; DC then changes and a
+// second good set is taken, from which the broken sets are made. So a broken restore that slipped
+// through would change DR, and the "DR unchanged" check would see it; the final control restores
+// the good set and requires DR to change. FAULTS_DB_MB (default 60) sizes the generated DC
+// database: big enough that the dump can be killed half-way and the upload cut mid-object.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { execFileSync, spawn } from "child_process";
+import { BACKUP_STEPS, Bucket, podEnv, RESTORE_STEPS, runSteps, Site, StepsResult } from "./lib/datapath";
+import { CutProxy } from "./lib/cutproxy";
+import { generateGhostDb } from "./lib/ghostdata";
+import { diffChecksums, MariaDb } from "./lib/mariadb";
+import { checkSetup, DRILL_PATH, freePort, killGroup, log, runMain, runScript, workDir } from "./lib/proc";
+import { Moto } from "./lib/s3";
+
+const DATABASE = "ghost";
+const BUCKET = "ghost-dcdr-faults";
+const PREFIX = "ghost/dc/";
+const GOOD_OLD = "20260101T000000Z";
+const GOOD = "20260102T000000Z";
+const INCOMPLETE = "20260103T000000Z";
+const DB_MB = Number(process.env.FAULTS_DB_MB ?? "60");
+
+interface Outcome {
+    did: string;
+    problems: string[];
+}
+
+async function main(): Promise<boolean> {
+    checkSetup(false);
+    const root = workDir("faults");
+    const logFile = path.join(root, "scripts.log");
+    log(`working in ${root}; script output in ${logFile}`);
+    const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
+    moto.createBucket(BUCKET);
+    const s3: Bucket = { moto, bucket: BUCKET, prefix: PREFIX };
+    const dc: Site = {
+        db: dcDb,
+        database: DATABASE,
+        contentDir: path.join(root, "dc-content"),
+        workDir: path.join(root, "dc-pod"),
+    };
+    const dr: Site = {
+        db: drDb,
+        database: DATABASE,
+        contentDir: path.join(root, "dr-content"),
+        workDir: path.join(root, "dr-pod"),
+    };
+    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+
+    log(`generating a ${DB_MB} MB Ghost-shaped database on DC`);
+    generateGhostDb(dcDb, DATABASE, DB_MB * 1024 * 1024, 1);
+    writeContent(dc.contentDir, "first");
+    fs.mkdirSync(dr.contentDir, { recursive: true });
+
+    // DR starts from GOOD_OLD; GOOD holds newer data, and the broken sets are made from it.
+    const physical = { MARIADB_DATADIR: dcDb.dataDir };
+    await mustPass(
+        runSteps(BACKUP_STEPS, podEnv(pod(dc, "b0"), s3, { BACKUP_ID: GOOD_OLD, ...physical }), logFile),
+        "baseline backup",
+    );
+    await mustPass(runSteps(RESTORE_STEPS, podEnv(pod(dr, "r0"), s3), logFile), "baseline restore");
+    dcDb.query(
+        "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('fffffffffffffffffffffff1', UUID(), 'Written after the DR baseline ✍️', 'after-baseline', NOW())",
+        DATABASE,
+    );
+    writeContent(dc.contentDir, "second");
+    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b1"), s3, { BACKUP_ID: GOOD, ...physical }), logFile), "second backup");
+    const goodManifest = moto.getText(BUCKET, `${PREFIX}${GOOD}/manifest.json`);
+    const goodDump = path.join(root, "good-db.sql.zst");
+    moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${GOOD}/db.sql.zst`, goodDump]);
+
+    const drState = () => ({
+        sums: drDb.checksums(DATABASE),
+        content: fingerprint(dr.contentDir),
+        databases: drDb.query("SHOW DATABASES"),
+    });
+    const drBefore = drState();
+    const drUnchanged = (): string[] => {
+        const now = drState();
+        const problems = diffChecksums(drBefore.sums, now.sums).map((d) => `DR table changed: ${d}`);
+        if (now.content !== drBefore.content) problems.push("DR content directory changed");
+        if (now.databases !== drBefore.databases) problems.push(`DR databases changed: ${now.databases.replace(/\n/g, ",")}`);
+        return problems;
+    };
+    const manifests = () =>
+        moto
+            .keys(BUCKET)
+            .filter((k) => k.endsWith("/manifest.json"))
+            .join(",");
+
+    /** A restore fault: the given steps must fail with an ERROR line matching `expect`; DR must not change. */
+    const restoreFault = async (
+        name: string,
+        expect: RegExp,
+        extra: NodeJS.ProcessEnv,
+        site: Site = pod(dr, name),
+    ): Promise<Outcome> => {
+        const result = await runSteps(RESTORE_STEPS, podEnv(site, s3, extra), logFile);
+        return { did: describe(result), problems: [...refused(result, expect), ...drUnchanged()] };
+    };
+
+    /** A backup fault: must fail with `expect`, and the bucket must hold no new manifest. */
+    const backupFault = async (
+        name: string,
+        expect: RegExp,
+        run: (site: Site) => Promise<StepsResult>,
+        allowPartial = false,
+    ): Promise<Outcome> => {
+        const keysBefore = moto.keys(BUCKET);
+        const manifestsBefore = manifests();
+        const result = await run(pod(dc, name));
+        const problems = refused(result, expect);
+        if (manifests() !== manifestsBefore) problems.push("a new manifest.json was published");
+        const added = moto.keys(BUCKET).filter((k) => !keysBefore.includes(k));
+        if (added.length > 0 && !allowPartial) problems.push(`objects were uploaded: ${added.join(", ")}`);
+        const partial =
+            added.length > 0
+                ? `; ${added.length} partial object(s) left without a manifest (ignored by restore, expired by lifecycle)`
+                : "";
+        return { did: `${describe(result)}${partial}; no manifest published`, problems: [...problems, ...drUnchanged()] };
+    };
+
+    /** Copies GOOD to `id` without its manifest, then lets `edit` break it and write a manifest. */
+    const craft = (id: string, edit: (dir: string) => { manifest?: string }): void => {
+        const dir = path.join(root, "craft", id);
+        fs.mkdirSync(dir, { recursive: true });
+        moto.aws(["s3", "cp", "--only-show-errors", "--recursive", `s3://${BUCKET}/${PREFIX}${GOOD}/`, dir]);
+        fs.rmSync(path.join(dir, "manifest.json"));
+        const { manifest } = edit(dir);
+        if (manifest !== undefined) {
+            fs.writeFileSync(path.join(dir, "manifest.json"), manifest);
+        }
+        moto.aws(["s3", "cp", "--only-show-errors", "--recursive", dir, `s3://${BUCKET}/${PREFIX}${id}/`]);
+    };
+    /** The GOOD manifest re-targeted at `id`, with the bytes and sha256 of `file` for its artifact. */
+    const manifestFor = (id: string, file?: string): string => {
+        let m = goodManifest.replace(`"backupId": "${GOOD}"`, `"backupId": "${id}"`);
+        if (file) {
+            const bytes = fs.statSync(file).size;
+            const sha = crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+            const name = path.basename(file).replace(/\./g, "\\.");
+            m = m.replace(
+                new RegExp(`("name": "${name}", "kind": "[^"]*", "bytes": )\\d+(, "sha256": ")[0-9a-f]{64}`),
+                `$1${bytes}$2${sha}`,
+            );
+        }
+        return m;
+    };
+
+    const faults: { name: string; run: () => Promise<Outcome> }[] = [
+        {
+            name: "database unreachable (backup)",
+            run: async () => {
+                const closed = await freePort();
+                return backupFault("db-down-backup", /cannot connect to MariaDB/, (site) =>
+                    runSteps(
+                        BACKUP_STEPS,
+                        podEnv(site, s3, { MARIADB_PORT: String(closed), BACKUP_ID: "20251201T000001Z" }),
+                        logFile,
+                    ),
+                );
+            },
+        },
+        {
+            name: "dump killed mid-way",
+            run: () =>
+                backupFault("dump-killed", /meta\.env missing/, async (site) => {
+                    const env = podEnv(site, s3, { BACKUP_ID: "20251201T000002Z" });
+                    const dumpFile = path.join(site.workDir, "backup", "artifacts", "db.sql.zst");
+                    let killedAt = -1;
+                    const dump = await runScript("backup-dump.sh", env, {
+                        logFile,
+                        onStart: (child) => {
+                            const timer = setInterval(() => {
+                                const size = fs.existsSync(dumpFile) ? fs.statSync(dumpFile).size : 0;
+                                if (size > 256 * 1024) {
+                                    killedAt = size;
+                                    killGroup(child);
+                                    clearInterval(timer);
+                                }
+                            }, 5);
+                            child.on("close", () => clearInterval(timer));
+                        },
+                    });
+                    if (killedAt < 0 || dump.code === 0) {
+                        throw new Error(`could not kill the dump mid-way (exit ${dump.code}); raise FAULTS_DB_MB`);
+                    }
+                    // The pod would stop here; run the upload anyway to prove it refuses.
+                    const upload = await runScript("backup-upload.sh", env, { logFile });
+                    return { ok: upload.code === 0, seconds: 0, steps: [dump, upload], error: upload.error };
+                }),
+        },
+        {
+            name: "checksum mismatch (artifact changed after dump)",
+            run: () =>
+                backupFault("checksum", /does not match its sha256/, async (site) => {
+                    const env = podEnv(site, s3, { BACKUP_ID: "20251201T000003Z" });
+                    const dump = await runScript("backup-dump.sh", env, { logFile });
+                    flipByte(path.join(site.workDir, "backup", "artifacts", "db.sql.zst"));
+                    const upload = await runScript("backup-upload.sh", env, { logFile });
+                    return { ok: dump.code === 0 && upload.code === 0, seconds: 0, steps: [dump, upload], error: upload.error };
+                }),
+        },
+        {
+            name: "S3 unreachable mid-upload",
+            run: async () => {
+                const proxy = await CutProxy.start(moto.port, 2 * 1024 * 1024);
+                try {
+                    const outcome = await backupFault(
+                        "s3-cut",
+                        /upload of .* failed|cannot read back/,
+                        (site) =>
+                            runSteps(
+                                BACKUP_STEPS,
+                                podEnv(site, s3, { BACKUP_ID: "20251201T000004Z", S3_ENDPOINT_URL: proxy.url }),
+                                logFile,
+                            ),
+                        true,
+                    );
+                    if (!proxy.wasCut) outcome.problems.push("the proxy never cut the upload; the set is too small");
+                    return outcome;
+                } finally {
+                    await proxy.stop();
+                }
+            },
+        },
+        {
+            name: "database unreachable (restore)",
+            run: async () =>
+                restoreFault("db-down-restore", /cannot connect to MariaDB/, {
+                    MARIADB_PORT: String(await freePort()),
+                    RESTORE_BACKUP_ID: GOOD,
+                }),
+        },
+        {
+            name: "corrupted object (db.sql.zst bytes flipped in S3)",
+            run: () => {
+                craft("20251201T000005Z", (dir) => {
+                    flipByte(path.join(dir, "db.sql.zst"));
+                    return { manifest: manifestFor("20251201T000005Z") };
+                });
+                return restoreFault("corrupt", /does not match its sha256/, { RESTORE_BACKUP_ID: "20251201T000005Z" });
+            },
+        },
+        {
+            name: "truncated dump with matching checksums",
+            run: () => {
+                craft("20251201T000006Z", (dir) => {
+                    const sql = execFileSync("zstd", ["-dc", goodDump], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } });
+                    const cut = path.join(dir, "db.sql.zst");
+                    execFileSync("zstd", ["-q", "-f", "-o", cut], {
+                        input: sql.subarray(0, Math.floor(sql.length / 2)),
+                        env: { PATH: DRILL_PATH },
+                    });
+                    return { manifest: manifestFor("20251201T000006Z", cut) };
+                });
+                return restoreFault("truncated", /no '-- Dump completed' trailer/, { RESTORE_BACKUP_ID: "20251201T000006Z" });
+            },
+        },
+        {
+            name: "SQL error in the middle of the load",
+            run: async () => {
+                craft("20251201T000007Z", (dir) => {
+                    const sql = execFileSync("zstd", ["-dc", goodDump], {
+                        maxBuffer: 1 << 30,
+                        env: { PATH: DRILL_PATH },
+                    }).toString("utf8");
+                    const at = sql.indexOf("-- Dumping data for table `tags`");
+                    const broken = `${sql.slice(0, at)}INSERT INTO \`no_such_table\` VALUES (1);\n${sql.slice(at)}`;
+                    const file = path.join(dir, "db.sql.zst");
+                    execFileSync("zstd", ["-q", "-f", "-o", file], { input: broken, env: { PATH: DRILL_PATH } });
+                    return { manifest: manifestFor("20251201T000007Z", file) };
+                });
+                return restoreFault("sql-error", /loading .* failed/, { RESTORE_BACKUP_ID: "20251201T000007Z" });
+            },
+        },
+        {
+            name: "physical copy truncated, checksums match (physical restore)",
+            run: () => {
+                craft("20251201T000009Z", (dir) => {
+                    const file = path.join(dir, "physical.mbstream.zst");
+                    const stream = execFileSync("zstd", ["-dc", file], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } });
+                    execFileSync("zstd", ["-q", "-f", "-o", file], {
+                        input: stream.subarray(0, Math.floor(stream.length / 2)),
+                        env: { PATH: DRILL_PATH },
+                    });
+                    return { manifest: manifestFor("20251201T000009Z", file) };
+                });
+                return restoreFault("physical-broken", /importing the physical backup .* failed/, {
+                    RESTORE_BACKUP_ID: "20251201T000009Z",
+                    MARIADB_DATADIR: drDb.dataDir,
+                });
+            },
+        },
+        {
+            name: "manifest missing",
+            run: async () => {
+                craft(INCOMPLETE, () => ({}));
+                const named = await restoreFault("no-manifest", /has no manifest\.json/, { RESTORE_BACKUP_ID: INCOMPLETE });
+                // Unnamed, the newer incomplete set must be passed over for the newest complete one.
+                const site = pod(dr, "no-manifest-auto");
+                const fetched = await runSteps(RESTORE_STEPS.slice(0, 1), podEnv(site, s3), logFile);
+                const picked = fs.existsSync(path.join(site.workDir, "restore", "BACKUP_ID"))
+                    ? fs.readFileSync(path.join(site.workDir, "restore", "BACKUP_ID"), "utf8").trim()
+                    : "nothing";
+                if (!fetched.ok || picked !== GOOD)
+                    named.problems.push(
+                        `without RESTORE_BACKUP_ID the fetch picked ${picked}, not the newest complete set ${GOOD}`,
+                    );
+                return { did: `${named.did}; unnamed, it skipped ${INCOMPLETE} and picked ${picked}`, problems: named.problems };
+            },
+        },
+        {
+            name: "malformed manifest",
+            run: () => {
+                craft("20251201T000008Z", () => ({
+                    manifest: '{"schemaVersion": 1, "backupId": "20251201T000008Z", "artifacts": [',
+                }));
+                return restoreFault("bad-manifest", /malformed|does not parse|lists no db\.sql\.zst/, {
+                    RESTORE_BACKUP_ID: "20251201T000008Z",
+                });
+            },
+        },
+        {
+            name: "empty bucket",
+            run: () => restoreFault("empty", /no complete backup set/, { BACKUP_PREFIX: "nothing/here/" }),
+        },
+        {
+            name: "unknown RESTORE_BACKUP_ID",
+            run: () => restoreFault("unknown-id", /does not exist/, { RESTORE_BACKUP_ID: "20000101T000000Z" }),
+        },
+        {
+            name: "another restore running (catch-up racing a scheduled restore)",
+            run: async () => {
+                // A session holding the restore lock stands in for the restore already running.
+                const holder = spawn(
+                    "mariadb",
+                    ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${drDb.port}`, "--protocol=tcp", "-N", "--unbuffered"],
+                    {
+                        env: { ...process.env, PATH: DRILL_PATH },
+                        stdio: ["pipe", "pipe", "inherit"],
+                    },
+                );
+                holder.stdin.write(`SELECT GET_LOCK('ghost-dcdr-restore-${DATABASE}', 0);\n`);
+                await new Promise<void>((resolve, reject) => {
+                    const timer = setTimeout(() => reject(new Error("the lock-holding session did not answer in 10 s")), 10000);
+                    holder.stdout.once("data", () => {
+                        clearTimeout(timer);
+                        resolve();
+                    });
+                });
+                try {
+                    return await restoreFault("locked", /another restore of .* is running/, {
+                        RESTORE_BACKUP_ID: GOOD,
+                        RESTORE_FORCE: "true",
+                    });
+                } finally {
+                    holder.stdin.end();
+                    holder.kill("SIGTERM");
+                }
+            },
+        },
+        {
+            name: "RESTORE_BACKUP_ID that is not an id",
+            run: () => restoreFault("bad-id", /is not a backup id/, { RESTORE_BACKUP_ID: "../../etc" }),
+        },
+    ];
+
+    const lines: string[] = [];
+    let failed = 0;
+    for (const fault of faults) {
+        let outcome: Outcome;
+        try {
+            outcome = await fault.run();
+        } catch (err: unknown) {
+            outcome = { did: "the check itself crashed", problems: [err instanceof Error ? err.message : String(err)] };
+        }
+        const ok = outcome.problems.length === 0;
+        failed += ok ? 0 : 1;
+        lines.push(`${ok ? "PASS" : "FAIL"}  ${fault.name}: ${outcome.did}${ok ? "; DR unchanged" : ""}`);
+        for (const p of outcome.problems) lines.push(`        - ${p}`);
+        log(`${ok ? "PASS" : "FAIL"}  ${fault.name}`);
+    }
+
+    // Control: the checks above can fail. A good restore must change DR, and make it equal DC.
+    const control = await runSteps(RESTORE_STEPS, podEnv(pod(dr, "control"), s3, { MARIADB_DATADIR: drDb.dataDir }), logFile);
+    const changed = drUnchanged().length > 0;
+    const equal =
+        diffChecksums(dcDb.checksums(DATABASE), drDb.checksums(DATABASE)).length === 0 &&
+        fingerprint(dr.contentDir, true) === fingerprint(dc.contentDir, true);
+    const controlOk = control.ok && changed && equal;
+    failed += controlOk ? 0 : 1;
+    lines.push(
+        `${controlOk ? "PASS" : "FAIL"}  control: a good (physical) restore of ${GOOD} ${control.ok ? "succeeded" : `failed (${control.error})`}, ${changed ? "changed DR" : "did NOT change DR"} and ${equal ? "made it equal DC" : "left it different from DC"}`,
+    );
+
+    process.stdout.write(
+        `\nfaults summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${lines.length - failed} passed, ${failed} failed\n`,
+    );
+    return failed === 0;
+}
+
+async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
+    const r = await result;
+    if (!r.ok) {
+        throw new Error(`${what} failed: ${r.error}`);
+    }
+}
+
+function refused(result: StepsResult, expect: RegExp): string[] {
+    if (result.ok) return ["the scripts succeeded; they should have refused"];
+    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
+    const problems: string[] = [];
+    if (!expect.test(result.error))
+        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
+    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
+    return problems;
+}
+
+function describe(result: StepsResult): string {
+    return result.ok ? "the scripts succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
+}
+
+function writeContent(dir: string, generation: string): void {
+    fs.mkdirSync(path.join(dir, "images", "2026", "11"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "themes", "casper"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "settings"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "images", "2026", "11", `photo-${generation}.png`), crypto.randomBytes(200 * 1024));
+    fs.writeFileSync(path.join(dir, "themes", "casper", "index.hbs"), `{{!-- ${generation} --}}`);
+    fs.writeFileSync(path.join(dir, "settings", "routes.yaml"), `# ${generation}\nroutes:\n`);
+}
+
+/** Every file under dir with its sha256; `dataOnly` ignores the restore marker. */
+function fingerprint(dir: string, dataOnly = false): string {
+    const out: string[] = [];
+    const walk = (d: string) => {
+        if (!fs.existsSync(d)) return;
+        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (!(dataOnly && e.name === ".dcdr-restored"))
+                out.push(`${path.relative(dir, p)} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
+        }
+    };
+    walk(dir);
+    return out.join("\n");
+}
+
+function flipByte(file: string): void {
+    const buf = fs.readFileSync(file);
+    const at = Math.floor(buf.length / 2);
+    buf[at] ^= 0xff;
+    fs.writeFileSync(file, buf);
+}
+
+runMain(main);
