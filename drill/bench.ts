@@ -10,11 +10,10 @@ import * as os from "node:os";
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { Bucket, podEnv, Site } from "./lib/datapath";
+import { podEnv, startDrillground } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { MariaDb } from "./lib/mariadb";
 import { checkSetup, DRILL_PATH, log, runMain, runScript, ScriptResult, workDir } from "./lib/proc";
-import { Moto } from "./lib/s3";
 
 const DATABASE = "ghost";
 const BUCKET = "ghost-dcdr-bench";
@@ -67,21 +66,7 @@ async function main(): Promise<boolean> {
     const mb = sizeMb();
     const root = workDir("bench");
     const logFile = path.join(root, "scripts.log");
-    const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
-    moto.createBucket(BUCKET);
-    const s3: Bucket = { moto, bucket: BUCKET, prefix: "ghost/dc/" };
-    const dc: Site = {
-        db: dcDb,
-        database: DATABASE,
-        contentDir: path.join(root, "dc-content"),
-        workDir: path.join(root, "dc-pod"),
-    };
-    const dr: Site = {
-        db: drDb,
-        database: DATABASE,
-        contentDir: path.join(root, "dr-content"),
-        workDir: path.join(root, "dr-pod"),
-    };
+    const { dcDb, drDb, s3, dc, dr } = await startDrillground(root, BUCKET, "ghost/dc/", DATABASE);
 
     log(`generating a ~${mb} MB Ghost-shaped database`);
     const genStarted = Date.now();

@@ -6,11 +6,10 @@
 // EXTENDED of every table, every post and the image served by DR Ghost, and equal Admin API exports.
 import * as fs from "fs";
 import * as path from "path";
-import { BACKUP_STEPS, backupIdOf, Bucket, logSteps, podEnv, RESTORE_STEPS, runSteps, Site } from "./lib/datapath";
+import { BACKUP_STEPS, backupIdOf, logSteps, podEnv, RESTORE_STEPS, runSteps, startDrillground } from "./lib/datapath";
 import { Ghost, GhostExport, makePng, OWNER } from "./lib/ghost";
-import { diffChecksums, MariaDb } from "./lib/mariadb";
+import { diffChecksums } from "./lib/mariadb";
 import { checkSetup, GHOST_VERSION, log, runMain, workDir } from "./lib/proc";
-import { Moto } from "./lib/s3";
 
 const DATABASE = "ghost";
 const BUCKET = "ghost-dcdr-drill";
@@ -35,21 +34,7 @@ async function main(): Promise<boolean> {
     const logFile = path.join(root, "scripts.log");
     log(`working in ${root}; script output in ${logFile}`);
 
-    const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
-    moto.createBucket(BUCKET);
-    const s3: Bucket = { moto, bucket: BUCKET, prefix: "ghost/dc/" };
-    const dc: Site = {
-        db: dcDb,
-        database: DATABASE,
-        contentDir: path.join(root, "dc-content"),
-        workDir: path.join(root, "dc-pod"),
-    };
-    const dr: Site = {
-        db: drDb,
-        database: DATABASE,
-        contentDir: path.join(root, "dr-content"),
-        workDir: path.join(root, "dr-pod"),
-    };
+    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, "ghost/dc/", DATABASE);
     dcDb.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
 
     log(`starting Ghost ${GHOST_VERSION} on DC (first boot migrates an empty database)`);

@@ -10,12 +10,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { BACKUP_STEPS, Bucket, podEnv, RESTORE_STEPS, runSteps, Site, StepsResult } from "./lib/datapath";
+import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
 import { CutProxy } from "./lib/cutproxy";
 import { generateGhostDb } from "./lib/ghostdata";
-import { diffChecksums, MariaDb } from "./lib/mariadb";
+import { diffChecksums } from "./lib/mariadb";
 import { checkSetup, DRILL_PATH, freePort, killGroup, log, runMain, runScript, workDir } from "./lib/proc";
-import { Moto } from "./lib/s3";
 
 const DATABASE = "ghost";
 const BUCKET = "ghost-dcdr-faults";
@@ -35,21 +34,7 @@ async function main(): Promise<boolean> {
     const root = workDir("faults");
     const logFile = path.join(root, "scripts.log");
     log(`working in ${root}; script output in ${logFile}`);
-    const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
-    moto.createBucket(BUCKET);
-    const s3: Bucket = { moto, bucket: BUCKET, prefix: PREFIX };
-    const dc: Site = {
-        db: dcDb,
-        database: DATABASE,
-        contentDir: path.join(root, "dc-content"),
-        workDir: path.join(root, "dc-pod"),
-    };
-    const dr: Site = {
-        db: drDb,
-        database: DATABASE,
-        contentDir: path.join(root, "dr-content"),
-        workDir: path.join(root, "dr-pod"),
-    };
+    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
     const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
 
     log(`generating a ${DB_MB} MB Ghost-shaped database on DC`);

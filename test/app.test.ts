@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { GHOST_HEALTH_PATH } from "../components/ghost";
 import { MARIADB_OPERATOR, MARIADB_OPERATOR_CRDS, mariadbServerConfig } from "../components/mariadb";
 import { STORAGE_CLASS_NAME } from "../components/storage";
-import { ConfigError, instanceMemoryMi, parseConfig } from "../stacks/config";
+import { instanceMemoryMi, parseConfig } from "../stacks/config";
 import { plan } from "../tools/plan";
-import { DC, DR, withConfig } from "./fixtures";
+import { DC, DR, configProblems, withConfig } from "./fixtures";
 import { isSecretValue, MockRun, RecordedResource, runStack, unwrapSecrets } from "./mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
@@ -241,37 +241,28 @@ for (const [stack, config] of [
 }
 
 describe("application config", () => {
-    const problems = (changes: Record<string, string | undefined>) => {
-        try {
-            parseConfig(withConfig(DC, changes), "dc");
-            return [];
-        } catch (e) {
-            return (e as ConfigError).problems;
-        }
-    };
-
     it("refuses staff device verification without mail, naming both ways out", () => {
-        assert.deepEqual(problems({ "ghost-dcdr:staffDeviceVerification": "true" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:staffDeviceVerification": "true" }), [
             'ghost-dcdr:staffDeviceVerification: "true" needs mail: Ghost emails a login code and staff could not log in without it. ' +
                 "Fix: set ghost-dcdr:smtpHost, or pulumi config set ghost-dcdr:staffDeviceVerification false -s dc",
         ]);
         assert.deepEqual(
-            problems({ "ghost-dcdr:staffDeviceVerification": "true", "ghost-dcdr:smtpHost": "smtp.example.com" }),
+            configProblems({ "ghost-dcdr:staffDeviceVerification": "true", "ghost-dcdr:smtpHost": "smtp.example.com" }),
             [],
         );
     });
 
     it("needs the SMTP user and password together", () => {
-        assert.deepEqual(problems({ "ghost-dcdr:smtpHost": "smtp.example.com", "ghost-dcdr:smtpUser": "u" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:smtpHost": "smtp.example.com", "ghost-dcdr:smtpUser": "u" }), [
             "ghost-dcdr:smtpPassword: is missing: SMTP authentication needs both smtpUser and smtpPassword. Fix: pulumi config set --secret ghost-dcdr:smtpPassword -s dc",
         ]);
     });
 
     it("rejects unpinned or unsupported versions", () => {
-        assert.deepEqual(problems({ "ghost-dcdr:ghostVersion": "latest" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:ghostVersion": "latest" }), [
             'ghost-dcdr:ghostVersion: "latest" is not a pinned Ghost 6 release (6.x.y; no latest, no ranges). Fix: pulumi config set ghost-dcdr:ghostVersion 6.65.0 -s dc',
         ]);
-        assert.deepEqual(problems({ "ghost-dcdr:mariadbVersion": "10.6.20" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:mariadbVersion": "10.6.20" }), [
             'ghost-dcdr:mariadbVersion: "10.6.20" is not a pinned MariaDB release of a supported series (10.11, 11.4, 11.8; x.y.z). Fix: pulumi config set ghost-dcdr:mariadbVersion 10.11.19 -s dc',
         ]);
     });
@@ -280,10 +271,10 @@ describe("application config", () => {
         assert.equal(instanceMemoryMi("m6i.large"), 8192);
         assert.equal(instanceMemoryMi("r7g.2xlarge"), 65536);
         assert.equal(instanceMemoryMi("t3.medium"), undefined);
-        assert.deepEqual(problems({ "ghost-dcdr:mariadbMemoryMi": "7000" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:mariadbMemoryMi": "7000" }), [
             'ghost-dcdr:ghostMemoryMi/mariadbMemoryMi: "1024/7000" does not fit a m6i.large node (8192 MiB; at most 6144 MiB per pod). Fix: lower the memory or choose a larger nodeInstanceType',
         ]);
-        assert.deepEqual(problems({ "ghost-dcdr:ghostCpu": "lots" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:ghostCpu": "lots" }), [
             'ghost-dcdr:ghostCpu: "lots" is not a CPU quantity (e.g. 500m or 1). Fix: pulumi config set ghost-dcdr:ghostCpu 500m -s dc',
         ]);
     });

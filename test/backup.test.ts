@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/jobs";
-import { ConfigError, isCronSchedule, parseConfig } from "../stacks/config";
+import { isCronSchedule } from "../stacks/config";
 import { deriveRole } from "../stacks/roles";
-import { DC, DR, withConfig } from "./fixtures";
+import { DC, DR, configProblems, withConfig } from "./fixtures";
 import { MockRun, RecordedResource, cachedRun, unwrapSecrets } from "./mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
@@ -287,15 +287,6 @@ describe("site roles", () => {
 });
 
 describe("backup config", () => {
-    const problems = (changes: Record<string, string | undefined>) => {
-        try {
-            parseConfig(withConfig(DC, changes), "dc");
-            return [];
-        } catch (e) {
-            return (e as ConfigError).problems;
-        }
-    };
-
     it("knows cron schedules", () => {
         for (const ok of ["0 * * * *", "*/15 * * * *", "5 1-5 * * 1,3,5"]) assert.ok(isCronSchedule(ok), ok);
         for (const bad of ["hourly", "0 * * *", "0 * * * * *", "@hourly", "a * * * *"]) assert.ok(!isCronSchedule(bad), bad);
@@ -345,7 +336,7 @@ describe("backup config", () => {
     ];
     for (const [changes, message] of rules) {
         it(`rejects ${JSON.stringify(changes)}`, () => {
-            const found = problems(changes);
+            const found = configProblems(changes);
             assert.ok(found.includes(message), found.join("\n"));
         });
     }

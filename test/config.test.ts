@@ -1,18 +1,7 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, hostnameProblem, parseConfig } from "../stacks/config";
+import { hostnameProblem, parseConfig } from "../stacks/config";
 import { RecordingMocks, runStack } from "./mocks";
-import { DC, DR, withConfig } from "./fixtures";
-
-/** The problems parseConfig reports for the dc stack file with `changes` applied. */
-function problemsFor(changes: Record<string, string | undefined>, base = DC, stack = "dc"): readonly string[] {
-    try {
-        parseConfig(withConfig(base, changes), stack);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    assert.fail("expected a ConfigError");
-}
+import { DC, DR, configProblems, withConfig } from "./fixtures";
 
 describe("config", () => {
     it("parses both committed stack files into the site each one names", () => {
@@ -201,12 +190,16 @@ describe("config", () => {
     ];
     for (const [what, changes, message] of rules) {
         it(`rejects ${what} with one line naming key, value and fix`, () => {
-            assert.deepEqual(problemsFor(changes), [message]);
+            assert.deepEqual(configProblems(changes), [message]);
         });
     }
 
     it("reports every problem at once, one line each", () => {
-        const problems = problemsFor({ "ghost-dcdr:availabilityZones": "two", "ghost-dcdr:domain": "x", "aws:region": "mars" });
+        const problems = configProblems({
+            "ghost-dcdr:availabilityZones": "two",
+            "ghost-dcdr:domain": "x",
+            "aws:region": "mars",
+        });
         assert.equal(problems.length, 3);
         assert.ok(problems.every((p) => !p.includes("\n")));
     });

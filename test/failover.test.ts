@@ -4,9 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { switchTimeEstimate } from "../components/dns";
 import { deriveRole } from "../stacks/roles";
-import { ConfigError, parseConfig } from "../stacks/config";
 import { plan } from "../tools/plan";
-import { DC, DR, withConfig } from "./fixtures";
+import { DC, DR, configProblems, withConfig } from "./fixtures";
 import { MockRun, RecordedResource, RecordingMocks, cachedRun, runStack, unwrapSecrets } from "./mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
@@ -166,23 +165,14 @@ describe("failover matrix: every combination of peer, flag, DR mode, DNS mode an
 });
 
 describe("failover config and plan", () => {
-    const problems = (base: typeof DC, stack: string, changes: Record<string, string>) => {
-        try {
-            parseConfig(withConfig(base, changes), stack);
-            return [];
-        } catch (e) {
-            return (e as ConfigError).problems;
-        }
-    };
-
     it("keeps the flag on the dr stack and the peer reference on dc", () => {
-        assert.deepEqual(problems(DC, "dc", { "ghost-dcdr:failover": "true" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:failover": "true" }), [
             'ghost-dcdr:failover: "true" is set on the dc stack; the flag lives on the dr stack only. Fix: pulumi config rm ghost-dcdr:failover -s dc && pulumi config set ghost-dcdr:failover true -s <dr stack>',
         ]);
-        assert.deepEqual(problems(DR, "dr", { "ghost-dcdr:peerStack": PEER }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:peerStack": PEER }, DR, "dr"), [
             'ghost-dcdr:peerStack: "acme/ghost-dcdr/dr" is set on the dr stack; only dc reads its peer (dr holds the flag itself). Fix: pulumi config rm ghost-dcdr:peerStack -s dr',
         ]);
-        assert.deepEqual(problems(DC, "dc", { "ghost-dcdr:dnsFailover": "auto" }), [
+        assert.deepEqual(configProblems({ "ghost-dcdr:dnsFailover": "auto" }), [
             'ghost-dcdr:dnsFailover: "auto" is not a DNS failover mode; it must be manual or automatic. Fix: pulumi config set ghost-dcdr:dnsFailover manual -s dc',
         ]);
     });

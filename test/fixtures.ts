@@ -1,4 +1,4 @@
-import { RawConfig } from "../stacks/config";
+import { ConfigError, parseConfig, RawConfig } from "../stacks/config";
 import { readStackFile } from "../tools/stackFile";
 
 /** The committed stack files, as the runtime would hand them to the program. */
@@ -13,4 +13,19 @@ export function withConfig(base: RawConfig, changes: Record<string, string | und
         else out[k] = v;
     }
     return out;
+}
+
+/** The problems the config loader reports for `base` with `changes` applied; [] when the config is valid. */
+export function configProblems(
+    changes: Record<string, string | undefined>,
+    base: RawConfig = DC,
+    stack = "dc",
+): readonly string[] {
+    try {
+        parseConfig(withConfig(base, changes), stack);
+        return [];
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+    }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole } from "../irsa";
-import { ChartRef, helmRelease, Values } from "./helm";
+import { ChartRef, irsaHelmAddon, Values } from "./helm";
 
 export const AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS = {
     chart: "aws-load-balancer-controller",
@@ -177,39 +176,26 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsLoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:addons:AwsLoadBalancerController", name, {}, opts);
-        const chart = AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS;
         const serviceAccountName = "aws-load-balancer-controller";
-        const identity = new IrsaRole(
-            `${name}-irsa`,
-            {
-                oidcProviderArn: args.oidcProviderArn,
-                oidcIssuer: args.oidcIssuer,
-                namespace: chart.namespace,
-                serviceAccountName,
-                description: `aws-load-balancer-controller of ${args.clusterName}`,
-                policy: AWS_LOAD_BALANCER_CONTROLLER_POLICY,
-                tags: args.tags,
+        const identity = irsaHelmAddon(this, name, {
+            chart: AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS,
+            serviceAccountName,
+            description: `aws-load-balancer-controller of ${args.clusterName}`,
+            policy: AWS_LOAD_BALANCER_CONTROLLER_POLICY,
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuer: args.oidcIssuer,
+            values: {
+                clusterName: args.clusterName,
+                // Set explicitly: with IMDS hop limit 1 the controller cannot look these up from the node.
+                region: args.region,
+                vpcId: args.vpcId,
+                replicaCount: 2,
+                image: { tag: AWS_LOAD_BALANCER_CONTROLLER_IMAGE_TAG },
+                serviceAccount: { create: false, name: serviceAccountName },
             },
-            { parent: this },
-        );
-
-        helmRelease(
-            `${name}-release`,
-            {
-                chart,
-                values: {
-                    clusterName: args.clusterName,
-                    // Set explicitly: with IMDS hop limit 1 the controller cannot look these up from the node.
-                    region: args.region,
-                    vpcId: args.vpcId,
-                    replicaCount: 2,
-                    image: { tag: AWS_LOAD_BALANCER_CONTROLLER_IMAGE_TAG },
-                    serviceAccount: { create: false, name: serviceAccountName },
-                },
-                overrides: args.values,
-            },
-            { parent: this, dependsOn: [identity] },
-        );
+            overrides: args.values,
+            tags: args.tags,
+        });
 
         this.roleArn = identity.roleArn;
         this.registerOutputs({ roleArn: this.roleArn });

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole } from "../irsa";
-import { ChartRef, helmRelease, Values } from "./helm";
+import { ChartRef, irsaHelmAddon, Values } from "./helm";
 
 export const CLUSTER_AUTOSCALER_DEFAULTS = {
     chart: "cluster-autoscaler",
@@ -72,43 +71,30 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:addons:ClusterAutoscaler", name, {}, opts);
-        const chart = CLUSTER_AUTOSCALER_DEFAULTS;
         const serviceAccountName = "cluster-autoscaler";
-        const identity = new IrsaRole(
-            `${name}-irsa`,
-            {
-                oidcProviderArn: args.oidcProviderArn,
-                oidcIssuer: args.oidcIssuer,
-                namespace: chart.namespace,
-                serviceAccountName,
-                description: `cluster-autoscaler of ${args.clusterName}`,
-                policy: clusterAutoscalerPolicy(args.clusterName),
-                tags: args.tags,
-            },
-            { parent: this },
-        );
-
-        helmRelease(
-            `${name}-release`,
-            {
-                chart,
-                values: {
-                    cloudProvider: "aws",
-                    awsRegion: args.region,
-                    autoDiscovery: { clusterName: args.clusterName },
-                    image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
-                    rbac: { serviceAccount: { create: false, name: serviceAccountName } },
-                    extraArgs: {
-                        "balance-similar-node-groups": true,
-                        // Let it drain nodes that only run kube-system pods, so the group can shrink.
-                        "skip-nodes-with-system-pods": false,
-                        expander: "least-waste",
-                    },
+        const identity = irsaHelmAddon(this, name, {
+            chart: CLUSTER_AUTOSCALER_DEFAULTS,
+            serviceAccountName,
+            description: `cluster-autoscaler of ${args.clusterName}`,
+            policy: clusterAutoscalerPolicy(args.clusterName),
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuer: args.oidcIssuer,
+            values: {
+                cloudProvider: "aws",
+                awsRegion: args.region,
+                autoDiscovery: { clusterName: args.clusterName },
+                image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
+                rbac: { serviceAccount: { create: false, name: serviceAccountName } },
+                extraArgs: {
+                    "balance-similar-node-groups": true,
+                    // Let it drain nodes that only run kube-system pods, so the group can shrink.
+                    "skip-nodes-with-system-pods": false,
+                    expander: "least-waste",
                 },
-                overrides: args.values,
             },
-            { parent: this, dependsOn: [identity] },
-        );
+            overrides: args.values,
+            tags: args.tags,
+        });
 
         this.roleArn = identity.roleArn;
         this.registerOutputs({ roleArn: this.roleArn });

@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IrsaRole } from "../irsa";
-import { ChartRef, helmRelease, Values } from "./helm";
+import { ChartRef, irsaHelmAddon, Values } from "./helm";
 
 export const EXTERNAL_DNS_DEFAULTS = {
     chart: "external-dns",
@@ -65,45 +64,33 @@ export class ExternalDns extends pulumi.ComponentResource {
             { parent: this },
         );
         // The role and ServiceAccount stay when the toggle is off, so switching back on is only a Helm install.
-        const identity = new IrsaRole(
-            `${name}-irsa`,
-            {
-                oidcProviderArn: args.oidcProviderArn,
-                oidcIssuer: args.oidcIssuer,
-                namespace: namespace.metadata.name,
-                serviceAccountName,
-                description: `external-dns (${args.txtOwnerId}) for zone ${args.hostedZoneId}`,
-                policy: externalDnsPolicy(args.hostedZoneId),
-                tags: args.tags,
+        const identity = irsaHelmAddon(this, name, {
+            chart,
+            namespace: namespace.metadata.name,
+            serviceAccountName,
+            description: `external-dns (${args.txtOwnerId}) for zone ${args.hostedZoneId}`,
+            policy: externalDnsPolicy(args.hostedZoneId),
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuer: args.oidcIssuer,
+            install: args.enabled,
+            values: {
+                provider: { name: "aws" },
+                serviceAccount: { create: false, name: serviceAccountName },
+                sources: ["ingress", "service"],
+                domainFilters: [args.domainFilter],
+                registry: "txt",
+                txtOwnerId: args.txtOwnerId,
+                // TXT ownership records beside, not on, the managed names: a TXT on the apex of an alias breaks nothing.
+                txtPrefix: "_extdns.",
+                // sync deletes only records this owner created (the TXT registry proves ownership).
+                policy: "sync",
+                interval: args.interval ?? "1m",
+                extraArgs: [`--zone-id-filter=${args.hostedZoneId}`, "--aws-zone-type=public"],
+                env: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
             },
-            { parent: this },
-        );
-
-        if (args.enabled) {
-            helmRelease(
-                `${name}-release`,
-                {
-                    chart,
-                    values: {
-                        provider: { name: "aws" },
-                        serviceAccount: { create: false, name: serviceAccountName },
-                        sources: ["ingress", "service"],
-                        domainFilters: [args.domainFilter],
-                        registry: "txt",
-                        txtOwnerId: args.txtOwnerId,
-                        // TXT ownership records beside, not on, the managed names: a TXT on the apex of an alias breaks nothing.
-                        txtPrefix: "_extdns.",
-                        // sync deletes only records this owner created (the TXT registry proves ownership).
-                        policy: "sync",
-                        interval: args.interval ?? "1m",
-                        extraArgs: [`--zone-id-filter=${args.hostedZoneId}`, "--aws-zone-type=public"],
-                        env: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
-                    },
-                    overrides: args.values,
-                },
-                { parent: this, dependsOn: [identity] },
-            );
-        }
+            overrides: args.values,
+            tags: args.tags,
+        });
 
         this.roleArn = identity.roleArn;
         this.enabled = args.enabled;

@@ -1,5 +1,7 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { IrsaRole } from "../irsa";
 
 /** Where a chart comes from and which exact version; every add-on declares one as its `DEFAULTS`. */
 export interface ChartRef {
@@ -54,4 +56,52 @@ export function helmRelease(name: string, args: HelmAddonArgs, opts: pulumi.Cust
         },
         opts,
     );
+}
+
+export interface IrsaHelmAddonArgs {
+    chart: ChartRef;
+    /** Namespace of the ServiceAccount. Defaults to the chart's namespace. */
+    namespace?: pulumi.Input<string>;
+    serviceAccountName: string;
+    /** What the IAM role is for. */
+    description: string;
+    /** The add-on's least-privilege IAM policy. */
+    policy: aws.iam.PolicyDocument;
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuer: pulumi.Input<string>;
+    /** Chart values, including where this chart takes an existing ServiceAccount's name. */
+    values: Values;
+    /** User overrides, deep-merged over `values`. Defaults to none. */
+    overrides?: Values;
+    /** false keeps the identity but skips the release (a toggle that must switch back fast). Defaults to true. */
+    install?: boolean;
+    tags?: Record<string, string>;
+}
+
+/**
+ * The add-on pattern: an IRSA identity (role + annotated ServiceAccount) and a pinned Helm release that runs as it.
+ * Children are named `${name}-irsa` and `${name}-release` under `parent`.
+ */
+export function irsaHelmAddon(parent: pulumi.Resource, name: string, args: IrsaHelmAddonArgs): IrsaRole {
+    const identity = new IrsaRole(
+        `${name}-irsa`,
+        {
+            oidcProviderArn: args.oidcProviderArn,
+            oidcIssuer: args.oidcIssuer,
+            namespace: args.namespace ?? args.chart.namespace,
+            serviceAccountName: args.serviceAccountName,
+            description: args.description,
+            policy: args.policy,
+            tags: args.tags,
+        },
+        { parent },
+    );
+    if (args.install ?? true) {
+        helmRelease(
+            `${name}-release`,
+            { chart: args.chart, values: args.values, overrides: args.overrides },
+            { parent, dependsOn: [identity] },
+        );
+    }
+    return identity;
 }

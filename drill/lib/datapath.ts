@@ -20,6 +20,29 @@ export interface Bucket {
     prefix: string;
 }
 
+/** The drills' world: a primary and a DR MariaDB, an S3 API with the backup bucket, and the two sites' pods. */
+export interface Drillground {
+    dcDb: MariaDb;
+    drDb: MariaDb;
+    moto: Moto;
+    s3: Bucket;
+    dc: Site;
+    dr: Site;
+}
+
+/** Starts both MariaDB servers and moto (in parallel) under `root` and creates the bucket. */
+export async function startDrillground(root: string, bucket: string, prefix: string, database: string): Promise<Drillground> {
+    const [dcDb, drDb, moto] = await Promise.all([MariaDb.start("dc", root), MariaDb.start("dr", root), Moto.start(root)]);
+    moto.createBucket(bucket);
+    const site = (db: MariaDb, name: "dc" | "dr"): Site => ({
+        db,
+        database,
+        contentDir: path.join(root, `${name}-content`),
+        workDir: path.join(root, `${name}-pod`),
+    });
+    return { dcDb, drDb, moto, s3: { moto, bucket, prefix }, dc: site(dcDb, "dc"), dr: site(drDb, "dr") };
+}
+
 export function podEnv(site: Site, s3: Bucket, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     fs.mkdirSync(site.workDir, { recursive: true });
     return {
