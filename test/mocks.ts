@@ -210,21 +210,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         // Reads (e.g. StackReference) go through readResource: record them too.
         monitor.readResource = (req: any, callback: (err: any, resp: any) => void) =>
             read(req, (err: any, resp: any) => {
-                if (!err) {
-                    const key = `${req.getType()}::${req.getName()}`;
-                    this.resources.push({
-                        urn: resp.getUrn(),
-                        type: req.getType(),
-                        name: req.getName(),
-                        parent: req.getParent() || undefined,
-                        provider: req.getProvider() || undefined,
-                        providers: {},
-                        custom: true,
-                        remote: false,
-                        inputs: this.inputsByKey.get(key) ?? {},
-                        dependencies: req.getDependenciesList(),
-                    });
-                }
+                if (!err) this.record(req, resp, { providers: {}, custom: true, remote: false });
                 callback(err, resp);
             });
         const register = monitor.registerResource.bind(monitor);
@@ -238,20 +224,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 if (region) this.pendingProviders.set(key, region);
             }
             return register(req, (err: any, resp: any) => {
-                if (!err) {
-                    this.resources.push({
-                        urn: resp.getUrn(),
-                        type: req.getType(),
-                        name: req.getName(),
-                        parent: req.getParent() || undefined,
-                        provider: req.getProvider() || undefined,
-                        providers,
-                        custom: req.getCustom(),
-                        remote: req.getRemote(),
-                        inputs: this.inputsByKey.get(key) ?? {},
-                        dependencies: req.getDependenciesList(),
-                    });
-                }
+                if (!err) this.record(req, resp, { providers, custom: req.getCustom(), remote: req.getRemote() });
                 callback(err, resp);
             });
         };
@@ -260,6 +233,20 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     /** The outputs the mocks answered for a resource (beyond its echoed inputs). */
     outputsOf(r: RecordedResource): Record<string, any> {
         return this.outputsByKey.get(`${r.type}::${r.name}`) ?? {};
+    }
+
+    /** Records one registration (or read) as the monitor saw it, joined with the inputs `newResource` got. */
+    private record(req: any, resp: any, kind: Pick<RecordedResource, "providers" | "custom" | "remote">): void {
+        this.resources.push({
+            urn: resp.getUrn(),
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() || undefined,
+            provider: req.getProvider() || undefined,
+            ...kind,
+            inputs: this.inputsByKey.get(`${req.getType()}::${req.getName()}`) ?? {},
+            dependencies: req.getDependenciesList(),
+        });
     }
 
     byType(type: string): RecordedResource[] {
