@@ -60,8 +60,9 @@ export interface SiteRole {
 
 /** Pure: the role of a site from its inputs. Table-tested over every combination. */
 export function deriveRole(inputs: RoleInputs): SiteRole {
-    const active = inputs.site === "dr" ? inputs.flag : !(inputs.peer?.deployed === true && inputs.peer.failover);
+    // dr is active by its own flag; dc sees dr's flag only while dr is deployed.
     const drIsActive = inputs.site === "dr" ? inputs.flag : inputs.peer?.deployed === true && inputs.peer.failover;
+    const active = inputs.site === "dr" ? drIsActive : !drIsActive;
     return {
         active,
         ownsDomainRecord: inputs.site === "dr" || inputs.peer?.deployed !== true,

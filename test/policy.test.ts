@@ -1,3 +1,4 @@
+import { tlsOnlyPolicy } from "../components/backup/buckets";
 import { strict as assert } from "node:assert";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -359,20 +360,7 @@ const RESOURCE_CASES: Record<string, { pass: Case[]; fail: FailCase[] }> = {
 function res(type: string, name: string, inputs: Props, propertyDependencies?: Record<string, string[]>): StackResource {
     return { type, name, urn: `urn:pulumi:dc::ghost-dcdr::${type}::${name}`, id: `${name}-id`, inputs, propertyDependencies };
 }
-const TLS_POLICY = (bucket: string) =>
-    json({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-        ],
-    });
+const TLS_POLICY = (bucket: string) => json(tlsOnlyPolicy(`arn:aws:s3:::${bucket}`));
 const REPLICATION_RULE = {
     id: "to-dr",
     status: "Enabled",
