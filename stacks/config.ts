@@ -4,19 +4,13 @@
  * Every problem is one line naming the key, the bad value and the fix.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { NodeAmiType } from "../components/cluster";
+import { EBS_CSI_DRIVER, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../components/pins";
 import { Cidr, cidrsOverlap, formatCidr, parseCidr, planSubnets, SubnetPlan, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from "./cidr";
 import { CONFIG_KEYS, ConfigKey, KeySpec, PROJECT } from "./schema";
 
 export type Site = "dc" | "dr";
 export type NatStrategy = "single" | "perAz";
-
-/**
- * EKS versions in standard or extended support on the EKS release calendar
- * (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html). Extend this list when EKS
- * adds a version; remove a version when EKS ends its extended support.
- */
-export const SUPPORTED_KUBERNETES_VERSIONS = ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35"] as const;
-export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
 
 export interface SiteConfig {
     readonly site: Site;
@@ -36,7 +30,11 @@ export interface SiteConfig {
         /** EKS cluster name; also the tag the cluster autoscaler discovers node groups by. */
         readonly name: string;
         readonly kubernetesVersion: KubernetesVersion;
+        /** Exact EBS CSI add-on build; undefined: the most recent build for `kubernetesVersion`, resolved at deploy. */
+        readonly ebsCsiAddonVersion?: string;
         readonly nodeInstanceType: string;
+        /** Derived from the instance family: arm64 for Graviton, x86_64 otherwise. */
+        readonly nodeAmiType: NodeAmiType;
         readonly nodeMinSize: number;
         readonly nodeDesiredSize: number;
         readonly nodeMaxSize: number;
@@ -150,14 +148,98 @@ function isTimeZone(name: string): boolean {
 /** MariaDB majors the backup format and Ghost are proven with (the drill runs Debian's 10.11). */
 export const SUPPORTED_MARIADB_SERIES = ["10.11", "11.4", "11.8"] as const;
 
-const MEMORY_GIB_PER_VCPU: Readonly<Record<string, number>> = { c: 2, m: 4, r: 8 };
-const VCPUS_BY_SIZE: Readonly<Record<string, number>> = { large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32 };
+/**
+ * Instance families whose memory per size we know: the general-purpose (m), compute (c), memory (r) and burstable (t)
+ * families of the current Intel, AMD and Graviton generations, each with its variants that have the same memory per
+ * size (d: local NVMe, n/dn: more network bandwidth, b: more EBS bandwidth, -flex). Left out on purpose: c5n (5.25 GiB
+ * per 2 vCPU, not 4) and the x, z, u, i and high-frequency families, which a small Ghost site does not run on. A family
+ * not listed here is refused rather than passed unchecked: add it here, with its class's memory, to use it.
+ */
+export const INSTANCE_FAMILIES: Readonly<Record<string, readonly string[]>> = {
+    t3: [],
+    t3a: [],
+    t4g: [],
+    m5: ["m5d", "m5n", "m5dn"],
+    m5a: ["m5ad"],
+    m6i: ["m6id", "m6in", "m6idn"],
+    m6a: [],
+    m6g: ["m6gd"],
+    m7i: ["m7i-flex"],
+    m7a: [],
+    m7g: ["m7gd"],
+    m8g: ["m8gd"],
+    c5: ["c5d"],
+    c5a: ["c5ad"],
+    c6i: ["c6id", "c6in"],
+    c6a: [],
+    c6g: ["c6gd", "c6gn"],
+    c7i: ["c7i-flex"],
+    c7a: [],
+    c7g: ["c7gd", "c7gn"],
+    c8g: ["c8gd"],
+    r5: ["r5d", "r5n", "r5dn", "r5b"],
+    r5a: ["r5ad"],
+    r6i: ["r6id", "r6in", "r6idn"],
+    r6a: [],
+    r6g: ["r6gd"],
+    r7i: [],
+    r7a: [],
+    r7g: ["r7gd"],
+    r8g: ["r8gd"],
+};
+const KNOWN_FAMILIES: readonly string[] = Object.entries(INSTANCE_FAMILIES).flatMap(([base, variants]) => [base, ...variants]);
 
-/** Memory of common c/m/r instance types in MiB, or undefined for a type we do not know. */
+/** Burstable t3, t3a and t4g: memory in GiB per size (the three families share one table). */
+const BURSTABLE_GIB_BY_SIZE: Readonly<Record<string, number>> = {
+    nano: 0.5,
+    micro: 1,
+    small: 2,
+    medium: 4,
+    large: 8,
+    xlarge: 16,
+    "2xlarge": 32,
+};
+/** c, m and r families: vCPUs per size (9xlarge and 18xlarge are c5's). */
+const VCPUS_BY_SIZE: Readonly<Record<string, number>> = {
+    medium: 1,
+    large: 2,
+    xlarge: 4,
+    "2xlarge": 8,
+    "4xlarge": 16,
+    "8xlarge": 32,
+    "9xlarge": 36,
+    "12xlarge": 48,
+    "16xlarge": 64,
+    "18xlarge": 72,
+    "24xlarge": 96,
+    "32xlarge": 128,
+    "48xlarge": 192,
+};
+const MEMORY_GIB_PER_VCPU: Readonly<Record<string, number>> = { c: 2, m: 4, r: 8 };
+
+/** Graviton (arm64) families have a `g` right after the generation digit: t4g, m7g, c6gn, r8gd. */
+export function isGravitonFamily(family: string): boolean {
+    return /^[a-z]+\d+g/.test(family);
+}
+
+/** Memory of an instance type of a known family in MiB, or undefined for a family or size we do not know. */
 export function instanceMemoryMi(instanceType: string): number | undefined {
-    const m = /^([cmr])\d+[a-z]*\.(\w+)$/.exec(instanceType);
-    if (!m || !(m[2] in VCPUS_BY_SIZE)) return undefined;
-    return VCPUS_BY_SIZE[m[2]] * MEMORY_GIB_PER_VCPU[m[1]] * 1024;
+    const [family, size] = instanceType.split(".");
+    if (size === undefined || !KNOWN_FAMILIES.includes(family)) return undefined;
+    const kind = family[0];
+    if (kind === "t") {
+        return Object.hasOwn(BURSTABLE_GIB_BY_SIZE, size) ? BURSTABLE_GIB_BY_SIZE[size] * 1024 : undefined;
+    }
+    // A one-vCPU medium exists only in the Graviton and 7th-generation AMD families.
+    if (!Object.hasOwn(VCPUS_BY_SIZE, size) || (size === "medium" && !isGravitonFamily(family) && !/^[cmr]7a$/.test(family))) {
+        return undefined;
+    }
+    return VCPUS_BY_SIZE[size] * MEMORY_GIB_PER_VCPU[kind] * 1024;
+}
+
+/** The EKS-optimised Amazon Linux 2023 AMI type for an instance type: arm64 for Graviton, x86_64 otherwise. */
+export function nodeAmiTypeFor(instanceType: string): NodeAmiType {
+    return isGravitonFamily(instanceType.split(".")[0]) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
 /** All problems found in one pass, so a user fixes them in one go. */
@@ -172,6 +254,8 @@ const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|no
 const HOSTED_ZONE_RE = /^Z[A-Z0-9]{1,31}$/;
 const ROLE_ARN_RE = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** An EKS add-on build as `aws eks describe-addon-versions` lists it, e.g. v1.64.0-eksbuild.1. */
+const EKS_ADDON_BUILD_RE = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 const LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Raw config as Pulumi's runtime holds it: `namespace:key` -> string (arrays and objects as JSON). */
@@ -317,7 +401,8 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
 
     // Cluster.
     const k8s = defaulted("kubernetesVersion");
-    if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(k8s)) {
+    const k8sKnown = (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(k8s);
+    if (!k8sKnown) {
         // Unquoted in YAML, 1.30 is the number 1.3: say so rather than only "unsupported".
         const yamlNumber = (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(`${k8s}0`)
             ? ` (YAML read ${k8s}0 as the number ${k8s}: quote it, "${k8s}0")`
@@ -329,13 +414,45 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
             setCmd(`${PROJECT}:kubernetesVersion`, "1.33"),
         );
     }
+    const ebsCsiAddonVersion = defaulted("ebsCsiAddonVersion");
+    if (ebsCsiAddonVersion !== "" && !EKS_ADDON_BUILD_RE.test(ebsCsiAddonVersion)) {
+        const noV = EKS_ADDON_BUILD_RE.test(`v${ebsCsiAddonVersion}`) ? " (the leading v is missing)" : "";
+        fail(
+            `${PROJECT}:ebsCsiAddonVersion`,
+            ebsCsiAddonVersion,
+            `is not an EKS add-on build (v<major>.<minor>.<patch>-eksbuild.<n>)${noV}`,
+            `${setCmd(`${PROJECT}:ebsCsiAddonVersion`, "v1.64.0-eksbuild.1")} (aws eks describe-addon-versions ` +
+                `--addon-name ${EBS_CSI_DRIVER.addonName} --kubernetes-version ${k8sKnown ? k8s : "1.33"} lists the builds), ` +
+                `or pulumi config rm ${PROJECT}:ebsCsiAddonVersion -s ${stack} for the newest`,
+        );
+    }
     const instanceType = defaulted("nodeInstanceType");
+    const nodeMemoryMi = instanceMemoryMi(instanceType);
+    const family = instanceType.split(".")[0];
     if (!INSTANCE_TYPE_RE.test(instanceType)) {
         fail(
             `${PROJECT}:nodeInstanceType`,
             instanceType,
             "is not an EC2 instance type",
             setCmd(`${PROJECT}:nodeInstanceType`, "m6i.large"),
+        );
+    } else if (!KNOWN_FAMILIES.includes(family)) {
+        // Without the node's memory the pods could not be checked to fit; an unknown family must not pass unchecked.
+        fail(
+            `${PROJECT}:nodeInstanceType`,
+            instanceType,
+            `is not of an instance family whose memory this program knows (${KNOWN_FAMILIES.join(", ")})`,
+            `${setCmd(`${PROJECT}:nodeInstanceType`, "m6i.large")}, or add the family to INSTANCE_FAMILIES in stacks/config.ts`,
+        );
+    } else if (nodeMemoryMi === undefined) {
+        const sizes = Object.keys(family.startsWith("t") ? BURSTABLE_GIB_BY_SIZE : VCPUS_BY_SIZE).filter(
+            (s) => instanceMemoryMi(`${family}.${s}`) !== undefined,
+        );
+        fail(
+            `${PROJECT}:nodeInstanceType`,
+            instanceType,
+            `is not a size of ${family} this program knows (${sizes.join(", ")})`,
+            setCmd(`${PROJECT}:nodeInstanceType`, `${family}.large`),
         );
     }
     const minSize = integer("nodeMinSize", 0, "2");
@@ -446,7 +563,6 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
     const mariadbMemoryMi = integer("mariadbMemoryMi", 512, "2048");
     const ghostStorageGi = integer("ghostStorageGi", 1, "10");
     const mariadbStorageGi = integer("mariadbStorageGi", 1, "20");
-    const nodeMemoryMi = instanceMemoryMi(instanceType);
     if (nodeMemoryMi !== undefined && ghostMemoryMi !== undefined && mariadbMemoryMi !== undefined) {
         // Leave a quarter of the node to the kubelet, system pods and the add-ons.
         const budget = Math.floor(nodeMemoryMi * 0.75);
@@ -649,7 +765,9 @@ export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
         cluster: {
             name: `${PROJECT}-${s}`,
             kubernetesVersion: k8s as KubernetesVersion,
+            ebsCsiAddonVersion: ebsCsiAddonVersion === "" ? undefined : ebsCsiAddonVersion,
             nodeInstanceType: instanceType,
+            nodeAmiType: nodeAmiTypeFor(instanceType),
             nodeMinSize: minSize as number,
             nodeDesiredSize: desiredSize as number,
             nodeMaxSize: maxSize as number,

@@ -3,6 +3,8 @@
  * `Pulumi.yaml` must declare the same keys (a test compares them) and the README lists them.
  */
 
+import { IMAGES } from "../components/pins";
+
 export type KeyType = "string" | "integer" | "boolean" | "array";
 
 export interface KeySpec {
@@ -51,9 +53,16 @@ export const CONFIG_KEYS = {
         description: 'EKS Kubernetes version, e.g. "1.33"; only versions EKS supports.',
         default: "1.33",
     },
+    ebsCsiAddonVersion: {
+        type: "string",
+        description:
+            "Exact build of the EBS CSI driver's EKS managed add-on, e.g. v1.64.0-eksbuild.1. Empty: the most recent build for kubernetesVersion, resolved at deploy time.",
+        default: "",
+    },
     nodeInstanceType: {
         type: "string",
-        description: "EC2 instance type of the managed node group.",
+        description:
+            "EC2 instance type of the managed node group. Known families (the pods must fit the node's memory): t3, t3a, t4g, m5, m5a, m6i, m6a, m6g, m7i, m7a, m7g, m8g, c5, c5a, c6i, c6a, c6g, c7i, c7a, c7g, c8g, r5, r5a, r6i, r6a, r6g, r7i, r7a, r7g, r8g and their d, n, b and -flex variants; others are refused. Graviton families (a g after the generation: t4g, m7g, c6gn) get the arm64 AMI.",
         default: "m6i.large",
     },
     nodeMinSize: {
@@ -101,7 +110,7 @@ export const CONFIG_KEYS = {
     ghostVersion: {
         type: "string",
         description: "Official ghost image tag (Ghost 6.x.y), pinned.",
-        default: "6.65.0",
+        default: IMAGES.ghost.tag,
     },
     ghostCpu: {
         type: "string",
@@ -152,7 +161,7 @@ export const CONFIG_KEYS = {
     mariadbVersion: {
         type: "string",
         description: "Official mariadb image tag, pinned (the version the backup drill proves).",
-        default: "10.11.19",
+        default: IMAGES.mariadb.tag,
     },
     mariadbCpu: {
         type: "string",

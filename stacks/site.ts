@@ -82,6 +82,7 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             privateSubnetIds: network.privateSubnetIds,
             publicSubnetIds: network.publicSubnetIds,
             nodeInstanceType: config.cluster.nodeInstanceType,
+            nodeAmiType: config.cluster.nodeAmiType,
             nodeMinSize: config.cluster.nodeMinSize,
             nodeDesiredSize: config.cluster.nodeDesiredSize,
             nodeMaxSize: config.cluster.nodeMaxSize,

@@ -2,13 +2,14 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GHOST_HEALTH_PATH } from "../components/ghost";
+import { GHOST_HEALTH_PATH, waitForMariadbScript } from "../components/ghost";
 import { MARIADB_OPERATOR, MARIADB_OPERATOR_CRDS, mariadbServerConfig } from "../components/mariadb";
 import { STORAGE_CLASS_NAME } from "../components/storage";
-import { instanceMemoryMi, parseConfig } from "../stacks/config";
+import { INSTANCE_FAMILIES, instanceMemoryMi, parseConfig } from "../stacks/config";
+import { CONFIG_KEYS } from "../stacks/schema";
 import { plan } from "../tools/plan";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import { isSecretValue, MockRun, RecordedResource, runStack, unwrapSecrets } from "./mocks";
+import { cachedRun, isSecretValue, MockRun, RecordedResource, runStack, unwrapSecrets } from "./mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const deployment = (run: MockRun) => inputsOf(run.mocks.one("kubernetes:apps/v1:Deployment", "ghost-deployment"));
@@ -103,8 +104,6 @@ for (const [stack, config] of [
             assert.equal(run.mocks.byType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
             const [wait, seed] = podSpec(run).initContainers;
             assert.equal(wait.name, "wait-for-mariadb");
-            assert.match(wait.command.join(" "), /until mariadb-admin ping/);
-            assert.deepEqual(envOf(wait).MYSQL_PWD, { secretKeyRef: { name: "mariadb-credentials", key: "password" } });
             assert.equal(seed.name, "seed-content");
             assert.match(
                 seed.command.join(" "),
@@ -115,6 +114,48 @@ for (const [stack, config] of [
             assert.equal(ghost.image, "docker.io/library/ghost:6.65.0");
             assert.equal(seed.image, ghost.image);
             assert.equal(podSpec(run).volumes[0].persistentVolumeClaim.claimName, "ghost-content");
+        });
+
+        it("starts Ghost only once its own user can log in and query its database, the password never in env or argv", () => {
+            const wait = podSpec(run).initContainers[0];
+            // The script drill/waitdb.ts runs against a real MariaDB, with the component's own attempts and interval.
+            assert.deepEqual(wait.command, ["sh", "-c", waitForMariadbScript()]);
+            const script = wait.command[2];
+            assert.match(
+                script,
+                /mariadb --defaults-file="\$cnf" .*--user="\$DB_USER" --database="\$DB_NAME" .*--execute='SELECT 1'/s,
+            );
+            assert.doesNotMatch(script, /mariadb-admin ping/, "ping exits 0 on Access denied");
+            assert.match(script, /-ge 60 \]; then\n.*ERROR: /, "bounded, with a final error");
+            assert.match(script, /^umask 077$/m);
+            const env = envOf(wait);
+            assert.deepEqual(env, {
+                DB_HOST: "mariadb.ghost.svc.cluster.local",
+                DB_PORT: "3306",
+                DB_USER: "ghost",
+                DB_NAME: "ghost",
+                DB_PASSWORD_FILE: "/secrets/db/password",
+                CLIENT_CONFIG_DIR: "/run/wait-for-mariadb",
+            });
+            const mounts = Object.fromEntries(wait.volumeMounts.map((m: any) => [m.name, m]));
+            assert.deepEqual(mounts["db-secret"], { name: "db-secret", mountPath: "/secrets/db", readOnly: true });
+            assert.equal(mounts["client-config"].mountPath, "/run/wait-for-mariadb");
+            const volumes = Object.fromEntries(podSpec(run).volumes.map((v: any) => [v.name, v]));
+            assert.deepEqual(volumes["db-secret"].secret, {
+                secretName: "mariadb-credentials",
+                items: [{ key: "password", path: "password" }],
+                defaultMode: 0o400,
+            });
+            assert.deepEqual(
+                volumes["client-config"].emptyDir,
+                { medium: "Memory", sizeLimit: "1Mi" },
+                "tmpfs, not the node's disk",
+            );
+            const ghost = podSpec(run).containers[0];
+            assert.ok(
+                !(ghost.volumeMounts ?? []).some((m: any) => m.name === "db-secret" || m.name === "client-config"),
+                "Ghost itself reads its password from its own env only",
+            );
         });
 
         it("configures Ghost from env: https url, database password and SMTP password only by secretKeyRef", () => {
@@ -159,7 +200,7 @@ for (const [stack, config] of [
             assert.equal(podSpec(run).securityContext.seccompProfile.type, "RuntimeDefault");
         });
 
-        it("serves HTTPS through an internet-facing ALB with the site certificate and publishes names with TTL 60", () => {
+        it("serves HTTPS through an internet-facing ALB with the site certificate and publishes the site's name", () => {
             const ingress = inputsOf(run.mocks.one("kubernetes:networking.k8s.io/v1:Ingress"));
             const a = ingress.metadata.annotations;
             assert.equal(ingress.spec.ingressClassName, "alb");
@@ -169,7 +210,8 @@ for (const [stack, config] of [
             assert.deepEqual(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"]), [{ HTTP: 80 }, { HTTPS: 443 }]);
             assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], GHOST_HEALTH_PATH);
             assert.match(a["alb.ingress.kubernetes.io/load-balancer-attributes"], /idle_timeout\.timeout_seconds=300/);
-            assert.equal(a["external-dns.alpha.kubernetes.io/ttl"], "60");
+            // ExternalDNS writes an alias for an ALB and sets no TTL on aliases: a ttl annotation would only mislead.
+            assert.ok(!("external-dns.alpha.kubernetes.io/ttl" in a), "no ttl annotation");
             assert.equal(a["external-dns.alpha.kubernetes.io/ingress-hostname-source"], "annotation-only");
             // ExternalDNS publishes only the site's own name; the public domain is a Route 53 record (components/dns).
             assert.equal(a["external-dns.alpha.kubernetes.io/hostname"], `${stack}.blog.example.com`);
@@ -240,6 +282,50 @@ for (const [stack, config] of [
     });
 }
 
+describe("cluster nodes", () => {
+    const nodeGroup = (run: MockRun) => inputsOf(run.mocks.one("eks:index:ManagedNodeGroup"));
+
+    it("pulls images with the ECR pull-only policy: the node role holds exactly these managed policies", async () => {
+        const run = await cachedRun("dc", DC);
+        const role = run.mocks.one("aws:iam/role:Role", "cluster-node-role");
+        const roleName = run.mocks.outputsOf(role).name;
+        const attached = run.mocks
+            .byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .map(inputsOf)
+            .filter((a) => a.role === roleName)
+            .map((a) => a.policyArn)
+            .sort();
+        assert.deepEqual(attached, [
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        ]);
+    });
+
+    it("boots Graviton instance types on the arm64 AMI and the others on x86_64", async () => {
+        const arm = parseConfig(withConfig(DC, { "ghost-dcdr:nodeInstanceType": "m7g.large" }), "dc");
+        const x86 = parseConfig(withConfig(DC, { "ghost-dcdr:nodeInstanceType": "m6i.large" }), "dc");
+        assert.equal(arm.cluster.nodeAmiType, "AL2023_ARM_64_STANDARD");
+        assert.equal(x86.cluster.nodeAmiType, "AL2023_x86_64_STANDARD");
+        for (const t of ["t4g.medium", "c7g.large", "r8g.large", "m6gd.large", "c6gn.large"]) {
+            const c = parseConfig(withConfig(DC, { "ghost-dcdr:nodeInstanceType": t }), "dc");
+            assert.equal(c.cluster.nodeAmiType, "AL2023_ARM_64_STANDARD", t);
+        }
+        for (const t of ["t3.medium", "t3a.large", "m7a.large", "m7i-flex.large", "c6in.large", "r5b.large"]) {
+            const c = parseConfig(withConfig(DC, { "ghost-dcdr:nodeInstanceType": t }), "dc");
+            assert.equal(c.cluster.nodeAmiType, "AL2023_x86_64_STANDARD", t);
+        }
+        // And the node group gets it: EKS would otherwise start x86_64 nodes on a Graviton instance type.
+        assert.equal(nodeGroup(await cachedRun("dc", DC)).amiType, "AL2023_x86_64_STANDARD");
+        const graviton = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:nodeInstanceType": "m7g.large" }));
+        assert.equal(nodeGroup(graviton).amiType, "AL2023_ARM_64_STANDARD");
+        assert.deepEqual(nodeGroup(graviton).instanceTypes, ["m7g.large"]);
+        const lt = inputsOf(graviton.mocks.one("aws:ec2/launchTemplate:LaunchTemplate"));
+        assert.equal(lt.imageId, undefined, "no image id in the launch template, so EKS may choose by amiType");
+    });
+});
+
 describe("application config", () => {
     it("refuses staff device verification without mail, naming both ways out", () => {
         assert.deepEqual(configProblems({ "ghost-dcdr:staffDeviceVerification": "true" }), [
@@ -267,13 +353,61 @@ describe("application config", () => {
         ]);
     });
 
+    it("knows the memory of every size of the burstable, general-purpose, compute and memory families", () => {
+        const gib = (t: string) => (instanceMemoryMi(t) ?? NaN) / 1024;
+        // Burstable: its own table per size.
+        for (const family of ["t3", "t3a", "t4g"]) {
+            assert.deepEqual(
+                ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"].map((size) => gib(`${family}.${size}`)),
+                [0.5, 1, 2, 4, 8, 16, 32],
+                family,
+            );
+        }
+        // c: 2 GiB, m: 4 GiB, r: 8 GiB per vCPU; large is 2 vCPU.
+        assert.equal(gib("c5.large"), 4);
+        assert.equal(gib("c5.9xlarge"), 72);
+        assert.equal(gib("c7g.medium"), 2);
+        assert.equal(gib("c6in.2xlarge"), 16);
+        assert.equal(gib("m6i.large"), 8);
+        assert.equal(gib("m5dn.4xlarge"), 64);
+        assert.equal(gib("m7i-flex.xlarge"), 16);
+        assert.equal(gib("m7a.medium"), 4);
+        assert.equal(gib("m8g.48xlarge"), 768);
+        assert.equal(gib("r7g.2xlarge"), 64);
+        assert.equal(gib("r6gd.medium"), 8);
+        assert.equal(gib("r8g.large"), 16);
+        // Unknown: families we do not list, sizes a family lacks, things that only look like sizes.
+        for (const t of [
+            "x2gd.large",
+            "c5n.large",
+            "m6i.medium",
+            "m6i.nano",
+            "t3.4xlarge",
+            "m6i.metal",
+            "m6i.constructor",
+            "m6i",
+        ]) {
+            assert.equal(instanceMemoryMi(t), undefined, t);
+        }
+        // Every family the schema names is one the memory check knows, and the other way round.
+        const named = /Known families \([^)]*\): ([^;]*?) and their/.exec(CONFIG_KEYS.nodeInstanceType.description)?.[1];
+        assert.deepEqual(named?.split(", "), Object.keys(INSTANCE_FAMILIES));
+        for (const family of Object.values(INSTANCE_FAMILIES).flat()) assert.ok(instanceMemoryMi(`${family}.large`), family);
+    });
+
     it("refuses pods that cannot fit the node size", () => {
-        assert.equal(instanceMemoryMi("m6i.large"), 8192);
-        assert.equal(instanceMemoryMi("r7g.2xlarge"), 65536);
-        assert.equal(instanceMemoryMi("t3.medium"), undefined);
         assert.deepEqual(configProblems({ "ghost-dcdr:mariadbMemoryMi": "7000" }), [
             'ghost-dcdr:ghostMemoryMi/mariadbMemoryMi: "1024/7000" does not fit a m6i.large node (8192 MiB; at most 6144 MiB per pod). Fix: lower the memory or choose a larger nodeInstanceType',
         ]);
+        // 2 GiB: MariaDB alone asks for all of it.
+        assert.deepEqual(configProblems({ "ghost-dcdr:nodeInstanceType": "t3.small" }), [
+            'ghost-dcdr:ghostMemoryMi/mariadbMemoryMi: "1024/2048" does not fit a t3.small node (2048 MiB; at most 1536 MiB per pod). Fix: lower the memory or choose a larger nodeInstanceType',
+        ]);
+        assert.deepEqual(configProblems({ "ghost-dcdr:nodeInstanceType": "t3.medium" }), [], "4 GiB: 3072 MiB per pod");
+        assert.deepEqual(
+            configProblems({ "ghost-dcdr:nodeInstanceType": "t4g.small", "ghost-dcdr:mariadbMemoryMi": "1024" }),
+            [],
+        );
         assert.deepEqual(configProblems({ "ghost-dcdr:ghostCpu": "lots" }), [
             'ghost-dcdr:ghostCpu: "lots" is not a CPU quantity (e.g. 500m or 1). Fix: pulumi config set ghost-dcdr:ghostCpu 500m -s dc',
         ]);

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/pins";
 import { hostnameProblem, parseConfig } from "../stacks/config";
+import { CONFIG_KEYS } from "../stacks/schema";
 import { RecordingMocks, runStack } from "./mocks";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
 
@@ -38,6 +40,27 @@ describe("config", () => {
         assert.equal(c.cluster.nodeDiskGi, 50);
         assert.deepEqual(c.cluster.endpointPublicAccessCidrs, ["0.0.0.0/0"]);
         assert.equal(c.dns.externalDns, true);
+    });
+
+    it("resolves the EBS CSI add-on build at deploy time unless one is pinned", () => {
+        assert.equal(parseConfig(DC, "dc").cluster.ebsCsiAddonVersion, undefined, "default: empty, resolved by EKS");
+        assert.equal(
+            parseConfig(withConfig(DC, { "ghost-dcdr:ebsCsiAddonVersion": "" }), "dc").cluster.ebsCsiAddonVersion,
+            undefined,
+        );
+        const pinned = parseConfig(withConfig(DC, { "ghost-dcdr:ebsCsiAddonVersion": "v1.44.0-eksbuild.1" }), "dc");
+        assert.equal(pinned.cluster.ebsCsiAddonVersion, "v1.44.0-eksbuild.1");
+    });
+
+    it("takes the supported Kubernetes versions from the cluster-autoscaler image table", () => {
+        for (const version of Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS)) {
+            assert.equal(
+                parseConfig(withConfig(DC, { "ghost-dcdr:kubernetesVersion": version }), "dc").cluster.kubernetesVersion,
+                version,
+            );
+        }
+        assert.equal(CONFIG_KEYS.kubernetesVersion.default, "1.33");
+        assert.ok(CONFIG_KEYS.kubernetesVersion.default in CLUSTER_AUTOSCALER_IMAGE_TAGS, "the default has an autoscaler image");
     });
 
     it("keeps 0 and false rather than replacing them with defaults", () => {
@@ -176,6 +199,41 @@ describe("config", () => {
             "instance type without a size",
             { "ghost-dcdr:nodeInstanceType": "large" },
             'ghost-dcdr:nodeInstanceType: "large" is not an EC2 instance type. Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc',
+        ],
+        [
+            "an instance family whose memory is unknown",
+            { "ghost-dcdr:nodeInstanceType": "x2gd.large" },
+            'ghost-dcdr:nodeInstanceType: "x2gd.large" is not of an instance family whose memory this program knows (t3, t3a, t4g, m5, m5d, m5n, m5dn, m5a, m5ad, m6i, m6id, m6in, m6idn, m6a, m6g, m6gd, m7i, m7i-flex, m7a, m7g, m7gd, m8g, m8gd, c5, c5d, c5a, c5ad, c6i, c6id, c6in, c6a, c6g, c6gd, c6gn, c7i, c7i-flex, c7a, c7g, c7gd, c7gn, c8g, c8gd, r5, r5d, r5n, r5dn, r5b, r5a, r5ad, r6i, r6id, r6in, r6idn, r6a, r6g, r6gd, r7i, r7a, r7g, r7gd, r8g, r8gd). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc, or add the family to INSTANCE_FAMILIES in stacks/config.ts',
+        ],
+        [
+            "c5n, whose memory per size differs from c5's",
+            { "ghost-dcdr:nodeInstanceType": "c5n.xlarge" },
+            'ghost-dcdr:nodeInstanceType: "c5n.xlarge" is not of an instance family whose memory this program knows (t3, t3a, t4g, m5, m5d, m5n, m5dn, m5a, m5ad, m6i, m6id, m6in, m6idn, m6a, m6g, m6gd, m7i, m7i-flex, m7a, m7g, m7gd, m8g, m8gd, c5, c5d, c5a, c5ad, c6i, c6id, c6in, c6a, c6g, c6gd, c6gn, c7i, c7i-flex, c7a, c7g, c7gd, c7gn, c8g, c8gd, r5, r5d, r5n, r5dn, r5b, r5a, r5ad, r6i, r6id, r6in, r6idn, r6a, r6g, r6gd, r7i, r7a, r7g, r7gd, r8g, r8gd). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc, or add the family to INSTANCE_FAMILIES in stacks/config.ts',
+        ],
+        [
+            "a size the family does not come in",
+            { "ghost-dcdr:nodeInstanceType": "m6i.medium" },
+            'ghost-dcdr:nodeInstanceType: "m6i.medium" is not a size of m6i this program knows (large, xlarge, 2xlarge, 4xlarge, 8xlarge, 9xlarge, 12xlarge, 16xlarge, 18xlarge, 24xlarge, 32xlarge, 48xlarge). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc',
+        ],
+        [
+            "a burstable size that does not exist",
+            { "ghost-dcdr:nodeInstanceType": "t3.4xlarge" },
+            'ghost-dcdr:nodeInstanceType: "t3.4xlarge" is not a size of t3 this program knows (nano, micro, small, medium, large, xlarge, 2xlarge). Fix: pulumi config set ghost-dcdr:nodeInstanceType t3.large -s dc',
+        ],
+        [
+            "an EBS CSI add-on version that is not an EKS build",
+            { "ghost-dcdr:ebsCsiAddonVersion": "latest" },
+            'ghost-dcdr:ebsCsiAddonVersion: "latest" is not an EKS add-on build (v<major>.<minor>.<patch>-eksbuild.<n>). Fix: pulumi config set ghost-dcdr:ebsCsiAddonVersion v1.64.0-eksbuild.1 -s dc (aws eks describe-addon-versions --addon-name aws-ebs-csi-driver --kubernetes-version 1.33 lists the builds), or pulumi config rm ghost-dcdr:ebsCsiAddonVersion -s dc for the newest',
+        ],
+        [
+            "an EBS CSI driver release without the EKS build",
+            { "ghost-dcdr:ebsCsiAddonVersion": "v1.64.0" },
+            'ghost-dcdr:ebsCsiAddonVersion: "v1.64.0" is not an EKS add-on build (v<major>.<minor>.<patch>-eksbuild.<n>). Fix: pulumi config set ghost-dcdr:ebsCsiAddonVersion v1.64.0-eksbuild.1 -s dc (aws eks describe-addon-versions --addon-name aws-ebs-csi-driver --kubernetes-version 1.33 lists the builds), or pulumi config rm ghost-dcdr:ebsCsiAddonVersion -s dc for the newest',
+        ],
+        [
+            "an EBS CSI add-on build without its leading v",
+            { "ghost-dcdr:ebsCsiAddonVersion": "1.64.0-eksbuild.1", "ghost-dcdr:kubernetesVersion": "1.34" },
+            'ghost-dcdr:ebsCsiAddonVersion: "1.64.0-eksbuild.1" is not an EKS add-on build (v<major>.<minor>.<patch>-eksbuild.<n>) (the leading v is missing). Fix: pulumi config set ghost-dcdr:ebsCsiAddonVersion v1.64.0-eksbuild.1 -s dc (aws eks describe-addon-versions --addon-name aws-ebs-csi-driver --kubernetes-version 1.34 lists the builds), or pulumi config rm ghost-dcdr:ebsCsiAddonVersion -s dc for the newest',
         ],
         [
             "a CIDR string where a list goes",

@@ -2,7 +2,14 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { switchTimeEstimate } from "../components/dns";
+import {
+    ALB_ALIAS_TTL_S,
+    EXTERNAL_DNS_INTERVAL_S,
+    HEALTH_CHECK_FAILURE_THRESHOLD,
+    HEALTH_CHECK_INTERVAL_S,
+    ROUTE53_PROPAGATION_S,
+    switchTimeEstimate,
+} from "../components/dns";
 import { deriveRole } from "../stacks/roles";
 import { plan } from "../tools/plan";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
@@ -187,9 +194,40 @@ describe("failover config and plan", () => {
 
     it("estimates the worst-case switch time from the settings", () => {
         const t = switchTimeEstimate();
-        assert.equal(t.manualS, 60 + 60 + 60);
-        assert.equal(t.automaticS, 10 * 3 + 60 + 60);
-        assert.match(t.explanation, /manual: ExternalDNS interval 60 s \+ Route 53 propagation 60 s \+ TTL 60 s = 180 s/);
+        // Resolvers cache an alias answer for the alias target's TTL: the ALB's record, served with 60 s.
+        assert.equal(ALB_ALIAS_TTL_S, 60);
+        assert.equal(t.manualS, EXTERNAL_DNS_INTERVAL_S + ROUTE53_PROPAGATION_S + ALB_ALIAS_TTL_S);
+        assert.equal(
+            t.automaticS,
+            HEALTH_CHECK_INTERVAL_S * HEALTH_CHECK_FAILURE_THRESHOLD + ROUTE53_PROPAGATION_S + ALB_ALIAS_TTL_S,
+        );
+        assert.equal(t.manualS, 180);
+        assert.equal(t.automaticS, 150);
+        assert.match(
+            t.explanation,
+            /manual: ExternalDNS interval 60 s \+ Route 53 propagation 60 s \+ alias TTL \(the ALB's 60 s\) = 180 s/,
+        );
+        assert.match(t.explanation, /automatic: 10 s x 3 failed checks \+ 60 s \+ alias TTL \(the ALB's 60 s\) = 150 s/);
+        assert.doesNotMatch(t.explanation, /\+ TTL \d/, "no TTL of our own: alias records have none");
+    });
+
+    it("the README's failover runbook quotes the same switch times and terms as the estimate", () => {
+        const t = switchTimeEstimate();
+        const runbook = fs.readFileSync("README.md", "utf8").replace(/\s+/g, " ");
+        assert.ok(runbook.includes(`manual, ${t.manualS} s after the dr update writes the record`), "manual total");
+        assert.ok(runbook.includes(`automatic\`, ${t.automaticS} s from dc failing`), "automatic total");
+        assert.ok(
+            runbook.includes(
+                `(ExternalDNS interval ${EXTERNAL_DNS_INTERVAL_S} s + Route 53 propagation ${ROUTE53_PROPAGATION_S} s + alias TTL (the ALB's ${ALB_ALIAS_TTL_S} s))`,
+            ),
+            "manual terms",
+        );
+        assert.ok(
+            runbook.includes(
+                `(${HEALTH_CHECK_INTERVAL_S} s x ${HEALTH_CHECK_FAILURE_THRESHOLD} checks + ${ROUTE53_PROPAGATION_S} s + alias TTL (the ALB's ${ALB_ALIAS_TTL_S} s))`,
+            ),
+            "automatic terms",
+        );
     });
 
     it("the dr plan with failover true shows the dr site active and prints the switch time", async () => {

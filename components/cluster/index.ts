@@ -4,6 +4,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { providersFor } from "../providers";
 
+/**
+ * EKS-optimised Amazon Linux 2023 AMI of the managed node group; its architecture must match the instance type's
+ * (arm64 for Graviton). Our launch template sets no image id, so EKS picks the AMI by this type
+ * (https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html#AmazonEKS-Type-Nodegroup-amiType).
+ */
+export type NodeAmiType = "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
+
 export interface ClusterArgs {
     /** EKS cluster name (also what the cluster autoscaler discovers node groups by). */
     clusterName: string;
@@ -15,6 +22,8 @@ export interface ClusterArgs {
     /** Internet-facing load balancers only. */
     publicSubnetIds: pulumi.Input<string[]>;
     nodeInstanceType: string;
+    /** AMI type matching `nodeInstanceType`'s architecture. */
+    nodeAmiType: NodeAmiType;
     nodeMinSize: number;
     /** Initial size only: after creation the cluster autoscaler owns the desired size. */
     nodeDesiredSize: number;
@@ -84,7 +93,9 @@ export class Cluster extends pulumi.ComponentResource {
         const nodePolicies = {
             worker: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             cni: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-            ecr: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+            // Pull only (GetAuthorizationToken, BatchGetImage, GetDownloadUrlForLayer, BatchImportUpstreamImage): the
+            // ReadOnly policy also lists and describes every repository and image of the account, which nodes never need.
+            ecr: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
             // Session Manager instead of SSH keys for node access.
             ssm: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         };
@@ -165,6 +176,8 @@ export class Cluster extends pulumi.ComponentResource {
                 nodeRole,
                 subnetIds: args.privateSubnetIds,
                 instanceTypes: [args.nodeInstanceType],
+                // EKS's default AMI type is x86_64, which a Graviton instance cannot boot.
+                amiType: args.nodeAmiType,
                 scalingConfig: {
                     minSize: args.nodeMinSize,
                     desiredSize: args.nodeDesiredSize,

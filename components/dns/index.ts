@@ -5,8 +5,14 @@ import type { Site } from "../../stacks/config";
 /** Route 53 HTTPS health check cadence for automatic DNS failover (the fast interval). */
 export const HEALTH_CHECK_INTERVAL_S = 10;
 export const HEALTH_CHECK_FAILURE_THRESHOLD = 3;
-/** TTL of every published name (ExternalDNS annotation and the alias targets it creates). */
-export const DNS_TTL_S = 60;
+/**
+ * How long a resolver may cache an answer for `<domain>` or `<site>.<domain>`. Both are Route 53 alias records, and an
+ * alias record has no TTL of its own: ExternalDNS sets a TTL only on non-alias records (kubernetes-sigs/external-dns
+ * v0.21.0, provider/aws/aws.go, `newChange`), so a ttl annotation on the Ingress would be ignored. Route 53 answers an
+ * alias with the TTL of its target, in the end the ALB's own DNS record, which Elastic Load Balancing serves with a
+ * 60 s TTL.
+ */
+export const ALB_ALIAS_TTL_S = 60;
 /** ExternalDNS sync interval (components/addons/externalDns.ts default). */
 export const EXTERNAL_DNS_INTERVAL_S = 60;
 /** Route 53 states that changes reach all its authoritative servers within 60 seconds. */
@@ -23,18 +29,19 @@ export interface SwitchTime {
 /** Worst-case DNS switch time from the settings; printed by the plan. */
 export function switchTimeEstimate(): SwitchTime {
     // Manual: dr.<domain> may have to be (re)published by ExternalDNS first, then Route 53 propagates the
-    // change, then resolvers drop the cached answer.
-    const manualS = EXTERNAL_DNS_INTERVAL_S + ROUTE53_PROPAGATION_S + DNS_TTL_S;
-    // Automatic: the health check needs `threshold` failed checks, then propagation, then the TTL.
+    // change, then resolvers drop the cached answer (cached for the alias target's TTL).
+    const manualS = EXTERNAL_DNS_INTERVAL_S + ROUTE53_PROPAGATION_S + ALB_ALIAS_TTL_S;
+    // Automatic: the health check needs `threshold` failed checks, then propagation, then the alias TTL.
     const detectS = HEALTH_CHECK_INTERVAL_S * HEALTH_CHECK_FAILURE_THRESHOLD;
-    const automaticS = detectS + ROUTE53_PROPAGATION_S + DNS_TTL_S;
+    const automaticS = detectS + ROUTE53_PROPAGATION_S + ALB_ALIAS_TTL_S;
     return {
         manualS,
         automaticS,
         explanation:
-            `manual: ExternalDNS interval ${EXTERNAL_DNS_INTERVAL_S} s + Route 53 propagation ${ROUTE53_PROPAGATION_S} s + TTL ${DNS_TTL_S} s = ${manualS} s ` +
-            `after the dr update writes the record; automatic: ${HEALTH_CHECK_INTERVAL_S} s x ${HEALTH_CHECK_FAILURE_THRESHOLD} failed checks + ` +
-            `${ROUTE53_PROPAGATION_S} s + TTL ${DNS_TTL_S} s = ${automaticS} s to the maintenance page`,
+            `manual: ExternalDNS interval ${EXTERNAL_DNS_INTERVAL_S} s + Route 53 propagation ${ROUTE53_PROPAGATION_S} s + ` +
+            `alias TTL (the ALB's ${ALB_ALIAS_TTL_S} s) = ${manualS} s after the dr update writes the record; ` +
+            `automatic: ${HEALTH_CHECK_INTERVAL_S} s x ${HEALTH_CHECK_FAILURE_THRESHOLD} failed checks + ` +
+            `${ROUTE53_PROPAGATION_S} s + alias TTL (the ALB's ${ALB_ALIAS_TTL_S} s) = ${automaticS} s to the maintenance page`,
     };
 }
 

@@ -85,6 +85,69 @@ export class GhostContent extends pulumi.ComponentResource {
     }
 }
 
+/** Where the wait-for-mariadb init container reads the password: the Secret's key, mounted read-only. */
+const DB_SECRET_MOUNT = "/secrets/db";
+/** Memory-backed emptyDir for the client option file the wait writes: never on the node's disk, gone with the pod. */
+const CLIENT_CONFIG_MOUNT = "/run/wait-for-mariadb";
+
+export interface WaitForMariadbOptions {
+    /** Attempts before the init container fails (the kubelet then restarts it with back-off). Defaults to 60. */
+    attempts?: number;
+    /** Seconds between attempts. Defaults to 5. */
+    intervalS?: number;
+}
+
+/**
+ * POSIX sh of the wait-for-mariadb init container: waits until Ghost's own user can log in and run a query against
+ * its database, which is what Ghost needs. `mariadb-admin ping` would not do: it exits 0 whenever the server answers,
+ * even "Access denied", so Ghost could start against a database it cannot log into.
+ *
+ * Configured by env only: DB_HOST, DB_PORT, DB_USER, DB_NAME, DB_PASSWORD_FILE (a mounted Secret key) and
+ * CLIENT_CONFIG_DIR (a tmpfs). The password goes from the Secret file into a client option file created under
+ * umask 077 and removed on exit, written by the shell's builtin printf: it is never in an argv (`ps`), never in an
+ * environment (`/proc/<pid>/environ`) and never in the log. Inside double quotes the client unescapes \\ and \",
+ * so both are escaped (as scripts/datapath/lib.sh does). `npm run drill:waitdb` runs this exact script against a
+ * real MariaDB.
+ */
+export function waitForMariadbScript(opts: WaitForMariadbOptions = {}): string {
+    const attempts = opts.attempts ?? 60;
+    const intervalS = opts.intervalS ?? 5;
+    if (!Number.isInteger(attempts) || attempts < 1 || !Number.isInteger(intervalS) || intervalS < 0) {
+        throw new Error(
+            `waitForMariadbScript: attempts (${attempts}) must be a whole number >= 1, intervalS (${intervalS}) >= 0`,
+        );
+    }
+    const target = "$DB_USER@$DB_HOST:$DB_PORT/$DB_NAME";
+    // sed reads the password file (only its path is in argv); the value stays in an unexported shell variable.
+    return String.raw`set -eu
+umask 077
+if [ ! -r "$DB_PASSWORD_FILE" ]; then
+  echo "wait-for-mariadb: ERROR: cannot read the password file $DB_PASSWORD_FILE. Fix: mount the database Secret there" >&2
+  exit 1
+fi
+cnf="$CLIENT_CONFIG_DIR/client.cnf"
+trap 'rm -f "$cnf"' EXIT
+pw=$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$DB_PASSWORD_FILE")
+printf '[client]\npassword="%s"\n' "$pw" >"$cnf"
+unset pw
+i=1
+while :; do
+  if out=$(mariadb --defaults-file="$cnf" --protocol=tcp --connect-timeout=5 --host="$DB_HOST" --port="$DB_PORT" \
+    --user="$DB_USER" --database="$DB_NAME" --batch --skip-column-names --execute='SELECT 1' 2>&1); then
+    echo "wait-for-mariadb: ${target} accepts Ghost's login (attempt $i of ${attempts})"
+    exit 0
+  fi
+  echo "wait-for-mariadb: attempt $i of ${attempts}: ${target} not ready: $out"
+  if [ "$i" -ge ${attempts} ]; then
+    echo "wait-for-mariadb: ERROR: ${target} did not let Ghost's user log in and query ${attempts} times in a row, so Ghost is not started. Fix: check that the MariaDB pod is ready and that the user and password in MariaDB match the Secret (each attempt above shows the server's answer)" >&2
+    exit 1
+  fi
+  i=$((i + 1))
+  sleep ${intervalS}
+done
+`;
+}
+
 const restricted = {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
@@ -202,22 +265,19 @@ export class Ghost extends pulumi.ComponentResource {
                                 {
                                     name: "wait-for-mariadb",
                                     image: args.database.clientImage,
-                                    command: [
-                                        "sh",
-                                        "-c",
-                                        'until mariadb-admin ping --host="$DB_HOST" --port="$DB_PORT" --user="$DB_USER" --silent; do echo "waiting for MariaDB at $DB_HOST"; sleep 3; done',
-                                    ],
+                                    command: ["sh", "-c", waitForMariadbScript()],
                                     env: [
                                         { name: "DB_HOST", value: args.database.host },
                                         { name: "DB_PORT", value: String(args.database.port) },
                                         { name: "DB_USER", value: args.database.user },
-                                        // The client reads the password from MYSQL_PWD, so it never appears in argv.
-                                        {
-                                            name: "MYSQL_PWD",
-                                            valueFrom: {
-                                                secretKeyRef: { name: args.database.secretName, key: args.database.passwordKey },
-                                            },
-                                        },
+                                        { name: "DB_NAME", value: args.database.name },
+                                        // A file, not an env var: the password stays out of every environment.
+                                        { name: "DB_PASSWORD_FILE", value: `${DB_SECRET_MOUNT}/password` },
+                                        { name: "CLIENT_CONFIG_DIR", value: CLIENT_CONFIG_MOUNT },
+                                    ],
+                                    volumeMounts: [
+                                        { name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true },
+                                        { name: "client-config", mountPath: CLIENT_CONFIG_MOUNT },
                                     ],
                                     securityContext: restricted,
                                     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
@@ -251,7 +311,18 @@ export class Ghost extends pulumi.ComponentResource {
                                     securityContext: restricted,
                                 },
                             ],
-                            volumes: [{ name: "content", persistentVolumeClaim: { claimName: args.contentClaimName } }],
+                            volumes: [
+                                { name: "content", persistentVolumeClaim: { claimName: args.contentClaimName } },
+                                {
+                                    name: "db-secret",
+                                    secret: {
+                                        secretName: args.database.secretName,
+                                        items: [{ key: args.database.passwordKey, path: "password" }],
+                                        defaultMode: 0o400,
+                                    },
+                                },
+                                { name: "client-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                            ],
                         },
                     },
                 },
@@ -299,8 +370,8 @@ export class Ghost extends pulumi.ComponentResource {
                         // ExternalDNS publishes only this site's own name; the public domain is a Route 53 record the
                         // failover flag moves (components/dns). Both names route here so a switch needs no ALB change.
                         "external-dns.alpha.kubernetes.io/ingress-hostname-source": "annotation-only",
+                        // No ttl annotation: the record is an alias, which takes the ALB's TTL (components/dns).
                         "external-dns.alpha.kubernetes.io/hostname": args.siteHostname,
-                        "external-dns.alpha.kubernetes.io/ttl": "60",
                     },
                 },
                 spec: {
