@@ -415,7 +415,7 @@ export const WILDCARD_RESOURCE_ALLOWLIST: ReadonlyMap<string, AllowedWildcard> =
             }
         }
     };
-    // kubernetes-sigs/aws-load-balancer-controller docs/install/iam_policy.json (v2.13.4).
+    // kubernetes-sigs/aws-load-balancer-controller docs/install/iam_policy.json (v3.5.0, the pinned app version).
     const lbc = "aws-load-balancer-controller";
     add(lbc, false, [
         ...[
@@ -488,8 +488,6 @@ export const WILDCARD_RESOURCE_ALLOWLIST: ReadonlyMap<string, AllowedWildcard> =
         ...[
             "CreateLoadBalancer",
             "CreateTargetGroup",
-            "AddTags",
-            "RemoveTags",
             "ModifyLoadBalancerAttributes",
             "SetIpAddressType",
             "SetSecurityGroups",
@@ -510,7 +508,6 @@ export const WILDCARD_RESOURCE_ALLOWLIST: ReadonlyMap<string, AllowedWildcard> =
         "autoscaling:DescribeAutoScalingInstances",
         "autoscaling:DescribeLaunchConfigurations",
         "autoscaling:DescribeScalingActivities",
-        "autoscaling:DescribeTags",
         "ec2:DescribeImages",
         "ec2:DescribeInstanceTypes",
         "ec2:DescribeLaunchTemplateVersions",
@@ -520,24 +517,16 @@ export const WILDCARD_RESOURCE_ALLOWLIST: ReadonlyMap<string, AllowedWildcard> =
     add(autoscaler, true, ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]);
     // kubernetes-sigs/external-dns docs/tutorials/aws.md: zone changes are scoped to the zone ARN, listing is not.
     add("external-dns", false, ["route53:ListHostedZones"]);
-    // AWS managed policy AmazonEBSCSIDriverPolicy (kubernetes-sigs/aws-ebs-csi-driver docs/example-iam-policy.json).
-    const ebs = "aws-ebs-csi-driver";
-    add(ebs, false, [
+    // kubernetes-sigs/aws-ebs-csi-driver docs/AmazonEBSCSIDriverPolicyV2.json (v1.64.0): only describe calls on "*";
+    // every mutation is scoped to volume, snapshot or instance ARNs.
+    add("aws-ebs-csi-driver", false, [
         "ec2:DescribeAvailabilityZones",
         "ec2:DescribeInstances",
+        "ec2:DescribeInstanceTypes",
         "ec2:DescribeSnapshots",
-        "ec2:DescribeTags",
         "ec2:DescribeVolumes",
         "ec2:DescribeVolumesModifications",
-    ]);
-    add(ebs, true, [
-        "ec2:CreateVolume",
-        "ec2:CreateSnapshot",
-        "ec2:AttachVolume",
-        "ec2:DetachVolume",
-        "ec2:ModifyVolume",
-        "ec2:DeleteVolume",
-        "ec2:DeleteSnapshot",
+        "ec2:DescribeVolumeStatus",
     ]);
     return map;
 })();
@@ -648,7 +637,7 @@ export const helmReleasePinned: ResourcePolicy = {
     name: "helm-release-pinned-version",
     description: "Every Helm release or chart names an exact chart version (semver, never a range or empty).",
     enforcementLevel: "mandatory",
-    remediation: 'Set `version` to the exact chart version (the add-on\'s DEFAULTS.version), e.g. "1.13.4".',
+    remediation: 'Set `version` to the exact chart version (its row in components/pins.ts), e.g. "3.5.0".',
     resourceTypes: TYPES.helm,
     validate(type, inputs) {
         if (!(TYPES.helm as readonly string[]).includes(type)) return [];

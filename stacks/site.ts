@@ -143,7 +143,16 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
 
     // Application tier: MariaDB and Ghost in one namespace, on encrypted retained volumes.
     const k8sOnly = { providers: { kubernetes: cluster.provider } };
-    const storage = new Storage(`${name}-storage`, { clusterName: cluster.clusterName, ...identityArgs }, both);
+    const storage = new Storage(
+        `${name}-storage`,
+        {
+            clusterName: cluster.clusterName,
+            kubernetesVersion: config.cluster.kubernetesVersion,
+            addonVersion: config.cluster.ebsCsiAddonVersion,
+            ...identityArgs,
+        },
+        both,
+    );
     const namespace = new k8s.core.v1.Namespace(
         `${name}-app-ns`,
         {

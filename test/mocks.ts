@@ -10,6 +10,8 @@ import { CONFIG_KEYS, PROJECT } from "../stacks/schema";
 import { buildSite, SiteOutputs } from "../stacks/site";
 
 export const MOCK_ACCOUNT = "123456789012";
+/** What the mocks answer for the most recent EBS CSI add-on build: clearly not a real one. */
+export const MOCK_EBS_CSI_ADDON_VERSION = "v0.0.0-eksbuild.mock";
 
 /** Pulumi's wire marker for a secret value inside deserialized inputs. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -96,6 +98,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             targetKeyId: "mrk-mock",
             targetKeyArn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/mrk-mock`,
             id: inputs.name,
+        }),
+        // The EBS CSI add-on build is resolved per Kubernetes version at deploy time; this build is a placeholder.
+        "aws:eks/getAddonVersion:getAddonVersion": (inputs) => ({
+            addonName: inputs.addonName,
+            kubernetesVersion: inputs.kubernetesVersion,
+            mostRecent: inputs.mostRecent,
+            version: MOCK_EBS_CSI_ADDON_VERSION,
+            id: inputs.addonName,
         }),
     };
 

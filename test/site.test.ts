@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { CLUSTER_AUTOSCALER_DEFAULTS } from "../components/addons/clusterAutoscaler";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/pins";
 import {
     AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS,
     AWS_LOAD_BALANCER_CONTROLLER_IMAGE_TAG,
@@ -123,7 +124,8 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
                 type: "ghost-dcdr:addons:ClusterAutoscaler",
                 chart: CLUSTER_AUTOSCALER_DEFAULTS,
                 sa: "cluster-autoscaler",
-                imageTag: "v1.33.0",
+                // The row of the pin table for the stacks' Kubernetes version (1.33).
+                imageTag: CLUSTER_AUTOSCALER_IMAGE_TAGS["1.33"],
             },
             {
                 type: "ghost-dcdr:addons:AwsLoadBalancerController",
@@ -179,7 +181,7 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             const release = inputsOf(child(run, component, "kubernetes:helm.sh/v3:Release"));
             assert.equal(release.values.autoDiscovery.clusterName, `ghost-dcdr-${stack}`);
             assert.equal(release.values.awsRegion, region);
-            assert.equal(release.values.image.tag, "v1.33.0", "autoscaler minor matches the cluster");
+            assert.match(release.values.image.tag, /^v1\.33\.\d+$/, "autoscaler minor matches the cluster (1.33)");
         });
 
         it("gives the load balancer controller clusterName, region and vpcId", () => {

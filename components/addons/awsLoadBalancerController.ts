@@ -1,14 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../pins";
 import { ChartRef, irsaHelmAddon, Values } from "./helm";
 
-export const AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS = {
-    chart: "aws-load-balancer-controller",
-    repo: "https://aws.github.io/eks-charts",
-    version: "1.13.4",
-    namespace: "kube-system",
-} as const satisfies ChartRef;
+/** The chart and app version come from the pin table; the chart takes the image tag explicitly (below). */
+export const AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS = CHARTS.awsLoadBalancerController satisfies ChartRef;
 /** The chart's appVersion, pinned explicitly so an image change always shows in a diff. */
-export const AWS_LOAD_BALANCER_CONTROLLER_IMAGE_TAG = "v2.13.4";
+export const AWS_LOAD_BALANCER_CONTROLLER_IMAGE_TAG = CHARTS.awsLoadBalancerController.appVersion;
 
 export interface AwsLoadBalancerControllerArgs {
     clusterName: string;
@@ -21,19 +18,34 @@ export interface AwsLoadBalancerControllerArgs {
     tags?: Record<string, string>;
 }
 
-const allow = (Action: string[], Resource: string, Condition?: Record<string, Record<string, unknown>>) => ({
+type Conditions = Record<string, Record<string, string | string[]>>;
+const allow = (Action: string[], Resource: string | string[], Condition?: Conditions) => ({
     Effect: "Allow" as const,
     Action,
     Resource,
     ...(Condition ? { Condition } : {}),
 });
-const clusterTagged = (prefix: "ingress" | "service") => `aws:ResourceTag/${prefix}.k8s.aws/cluster`;
-const requestTagged = (prefix: "ingress" | "service") => `aws:RequestTag/${prefix}.k8s.aws/cluster`;
 
 /**
- * The controller's published IAM policy (docs/install/iam_policy.json of kubernetes-sigs/aws-load-balancer-controller
- * for the pinned appVersion). Its wildcard resources are required by the controller: EC2 and ELB describe
- * calls have no resource-level permissions, and mutations are fenced by the controller's cluster tags instead.
+ * The tag key the controller puts on every security group, load balancer and target group it creates
+ * (kubernetes-sigs/aws-load-balancer-controller `pkg/shared_constants/tag_keys.go`, TagKeyK8sCluster, at v3.5.0 and
+ * unchanged since v2.13.4). Every mutation below is fenced by it: on create the request must carry it, afterwards
+ * the resource must. A different key here (ours said `ingress.k8s.aws/cluster` until issue 9) denies the controller
+ * every create, so no ALB is ever made.
+ */
+export const LBC_CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+const requestTag = `aws:RequestTag/${LBC_CLUSTER_TAG}`;
+const resourceTag = `aws:ResourceTag/${LBC_CLUSTER_TAG}`;
+const elb = (resource: string) => `arn:aws:elasticloadbalancing:*:*:${resource}`;
+/** Load balancers and target groups: the only ELB resources the controller tags at creation. */
+const taggableElbResources = [elb("targetgroup/*/*"), elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*")];
+
+/**
+ * The controller's IAM policy, statement for statement as published in kubernetes-sigs/aws-load-balancer-controller
+ * `docs/install/iam_policy.json` at the pinned app version (v3.5.0; identical from v2.13.4). `npm run check:upstream`
+ * holds this against that file (contract `lbc/iam_policy-v3.5.0.json`) and fails on any difference. The wildcard
+ * resources are upstream's: EC2 and ELB describe calls have no resource-level permissions, and create calls cannot
+ * name a resource that does not exist yet, so they are fenced by the cluster tag instead.
  */
 export const AWS_LOAD_BALANCER_CONTROLLER_POLICY = {
     Version: "2012-10-17" as const,
@@ -101,16 +113,16 @@ export const AWS_LOAD_BALANCER_CONTROLLER_POLICY = {
         allow(["ec2:CreateSecurityGroup"], "*"),
         allow(["ec2:CreateTags"], "arn:aws:ec2:*:*:security-group/*", {
             StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" },
-            Null: { [requestTagged("ingress")]: "false" },
+            Null: { [requestTag]: "false" },
         }),
         allow(["ec2:CreateTags", "ec2:DeleteTags"], "arn:aws:ec2:*:*:security-group/*", {
-            Null: { [requestTagged("ingress")]: "true", [clusterTagged("ingress")]: "false" },
+            Null: { [requestTag]: "true", [resourceTag]: "false" },
         }),
         allow(["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"], "*", {
-            Null: { [clusterTagged("ingress")]: "false" },
+            Null: { [resourceTag]: "false" },
         }),
         allow(["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"], "*", {
-            Null: { [requestTagged("ingress")]: "false" },
+            Null: { [requestTag]: "false" },
         }),
         allow(
             [
@@ -121,15 +133,18 @@ export const AWS_LOAD_BALANCER_CONTROLLER_POLICY = {
             ],
             "*",
         ),
-        ...(["ingress", "service"] as const).map((prefix) =>
-            allow(["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], "*", {
-                Null: { [requestTagged(prefix)]: "true", [clusterTagged(prefix)]: "false" },
-            }),
-        ),
-        allow(["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], "arn:aws:elasticloadbalancing:*:*:listener/*"),
+        // Retagging is limited to the controller's own load balancers and target groups, and may not remove the fence.
+        allow(["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], taggableElbResources, {
+            Null: { [requestTag]: "true", [resourceTag]: "false" },
+        }),
         allow(
             ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
-            "arn:aws:elasticloadbalancing:*:*:listener-rule/*",
+            [
+                elb("listener/net/*/*/*"),
+                elb("listener/app/*/*/*"),
+                elb("listener-rule/net/*/*/*"),
+                elb("listener-rule/app/*/*/*"),
+            ],
         ),
         allow(
             [
@@ -146,16 +161,14 @@ export const AWS_LOAD_BALANCER_CONTROLLER_POLICY = {
                 "elasticloadbalancing:ModifyIpPools",
             ],
             "*",
-            { Null: { [clusterTagged("ingress")]: "false" } },
+            { Null: { [resourceTag]: "false" } },
         ),
-        allow(["elasticloadbalancing:AddTags"], "*", {
+        // Tagging at creation, only with the fence tag in the request.
+        allow(["elasticloadbalancing:AddTags"], taggableElbResources, {
             StringEquals: { "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"] },
-            Null: { [requestTagged("ingress")]: "false" },
+            Null: { [requestTag]: "false" },
         }),
-        allow(
-            ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
-            "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-        ),
+        allow(["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"], elb("targetgroup/*/*")),
         allow(
             [
                 "elasticloadbalancing:SetWebAcl",

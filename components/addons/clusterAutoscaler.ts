@@ -1,29 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CHARTS, CLUSTER_AUTOSCALER_IMAGE, CLUSTER_AUTOSCALER_IMAGE_TAGS, KubernetesVersion } from "../pins";
 import { ChartRef, irsaHelmAddon, Values } from "./helm";
 
-export const CLUSTER_AUTOSCALER_DEFAULTS = {
-    chart: "cluster-autoscaler",
-    repo: "https://kubernetes.github.io/autoscaler",
-    version: "9.46.6",
-    namespace: "kube-system",
-} as const satisfies ChartRef;
-
-/**
- * The autoscaler's minor version must match the cluster's
- * (https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases).
- */
-export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Readonly<Record<string, string>> = {
-    "1.30": "v1.30.4",
-    "1.31": "v1.31.2",
-    "1.32": "v1.32.1",
-    "1.33": "v1.33.0",
-    "1.34": "v1.34.0",
-    "1.35": "v1.35.0",
-};
+export const CLUSTER_AUTOSCALER_DEFAULTS = CHARTS.clusterAutoscaler satisfies ChartRef;
 
 export interface ClusterAutoscalerArgs {
     clusterName: string;
-    kubernetesVersion: string;
+    /** Picks the autoscaler image: its minor must match the cluster's (components/pins.ts). */
+    kubernetesVersion: KubernetesVersion;
     region: string;
     oidcProviderArn: pulumi.Input<string>;
     oidcIssuer: pulumi.Input<string>;
@@ -32,7 +16,11 @@ export interface ClusterAutoscalerArgs {
     tags?: Record<string, string>;
 }
 
-/** IAM permissions from the autoscaler's AWS guide; scaling actions only on groups tagged for this cluster. */
+/**
+ * IAM permissions of the autoscaler's AWS guide (kubernetes/autoscaler `cluster-autoscaler/cloudprovider/aws/README.md`
+ * at cluster-autoscaler-1.35.2, "Full Cluster Autoscaler Features Policy"): no `autoscaling:DescribeTags`, which
+ * auto-discovery stopped needing; the scaling actions only on groups tagged for this cluster, as the guide suggests.
+ */
 export function clusterAutoscalerPolicy(clusterName: string) {
     return {
         Version: "2012-10-17" as const,
@@ -44,7 +32,6 @@ export function clusterAutoscalerPolicy(clusterName: string) {
                     "autoscaling:DescribeAutoScalingInstances",
                     "autoscaling:DescribeLaunchConfigurations",
                     "autoscaling:DescribeScalingActivities",
-                    "autoscaling:DescribeTags",
                     "ec2:DescribeImages",
                     "ec2:DescribeInstanceTypes",
                     "ec2:DescribeLaunchTemplateVersions",
@@ -83,7 +70,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                 cloudProvider: "aws",
                 awsRegion: args.region,
                 autoDiscovery: { clusterName: args.clusterName },
-                image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
+                image: { repository: CLUSTER_AUTOSCALER_IMAGE, tag: CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetesVersion] },
                 rbac: { serviceAccount: { create: false, name: serviceAccountName } },
                 extraArgs: {
                     "balance-similar-node-groups": true,

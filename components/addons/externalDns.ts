@@ -1,13 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../pins";
 import { ChartRef, irsaHelmAddon, Values } from "./helm";
 
-export const EXTERNAL_DNS_DEFAULTS = {
-    chart: "external-dns",
-    repo: "https://kubernetes-sigs.github.io/external-dns/",
-    version: "1.18.0",
-    namespace: "external-dns",
-} as const satisfies ChartRef;
+export const EXTERNAL_DNS_DEFAULTS = CHARTS.externalDns satisfies ChartRef;
 
 export interface ExternalDnsArgs {
     /** On/off toggle for this site's DNS ownership. Off removes the controller but keeps its IAM role and ServiceAccount. */

@@ -7,9 +7,10 @@ import type { DrMode } from "../../stacks/config";
 import type { SiteRole } from "../../stacks/roles";
 import { IrsaRole } from "../irsa";
 import { MARIADB_CLIENT_LABEL } from "../mariadb";
+import { IMAGES, imageRef } from "../pins";
 
-/** The AWS CLI image (v2; the scripts' upload and fetch steps). Official, pinned. */
-export const AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.27.50";
+/** The AWS CLI image (v2; the scripts' upload and fetch steps). Official, pinned in components/pins.ts. */
+export const AWS_CLI_IMAGE = imageRef(IMAGES.awsCli);
 /** The scripts the jobs run: the very files the local drill runs (scripts/datapath). */
 export const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts", "datapath");
 const SCRIPTS_MOUNT = "/scripts";

@@ -2,15 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ChartRef, helmRelease } from "../addons/helm";
+import { CHARTS, IMAGES } from "../pins";
 
 /** mariadb-operator runs the official `mariadb` image and keeps receiving releases (unlike Bitnami's frozen images). */
-export const MARIADB_OPERATOR_CRDS = {
-    chart: "mariadb-operator-crds",
-    repo: "https://mariadb-operator.github.io/mariadb-operator",
-    version: "26.6.0",
-    namespace: "mariadb-operator",
-} as const satisfies ChartRef;
-export const MARIADB_OPERATOR = { ...MARIADB_OPERATOR_CRDS, chart: "mariadb-operator" } as const satisfies ChartRef;
+export const MARIADB_OPERATOR_CRDS = CHARTS.mariadbOperatorCrds satisfies ChartRef;
+export const MARIADB_OPERATOR = CHARTS.mariadbOperator satisfies ChartRef;
 
 /** Pods with this label may reach MariaDB (Ghost, the backup and restore jobs); the NetworkPolicy admits no one else. */
 export const MARIADB_CLIENT_LABEL = { "ghost-dcdr/mariadb-client": "true" } as const;
@@ -68,7 +64,7 @@ export class MariaDb extends pulumi.ComponentResource {
     constructor(name: string, args: MariaDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:mariadb:MariaDb", name, {}, opts);
         const resourceName = "mariadb";
-        this.image = `docker.io/library/mariadb:${args.version}`;
+        this.image = `${IMAGES.mariadb.image}:${args.version}`;
 
         // No special characters: the passwords pass through env vars and client option files unquoted.
         // Wrapped explicitly: secretness must not depend on what a provider's schema marks.
@@ -107,7 +103,7 @@ export class MariaDb extends pulumi.ComponentResource {
                 values: {
                     // Two controllers with leader election: a node drain does not stop reconciliation.
                     ha: { enabled: true, replicas: 2 },
-                    image: { tag: MARIADB_OPERATOR.version },
+                    image: { tag: MARIADB_OPERATOR.appVersion },
                 },
             },
             { parent: this, dependsOn: [crds] },
