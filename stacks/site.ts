@@ -9,7 +9,7 @@ import { ClusterAutoscaler } from "../components/addons/clusterAutoscaler";
 import { ExternalDns } from "../components/addons/externalDns";
 import { Certificate } from "../components/certificate";
 import { Cluster } from "../components/cluster";
-import { BackupBuckets, BACKUP_KEY_ALIAS } from "../components/backup/buckets";
+import { BackupBuckets, BACKUP_KEY_ALIAS, backupRoleName, SIGNING_KEY_ALIASES } from "../components/backup/buckets";
 import { DataPath } from "../components/backup/jobs";
 import { PublicDomain, switchTimeEstimate } from "../components/dns";
 import { Ghost, GHOST_HEALTH_PATH, GhostContent } from "../components/ghost";
@@ -192,6 +192,13 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
     // Backups. The dc stack owns both regional buckets (and their replication), so the dr region's copy exists
     // before the dr stack is ever deployed; the dr stack finds its region's backup key by alias.
     let backupKeyArn: pulumi.Output<string>;
+    // Manifest signing (issue #10): each site's backup role has a fixed name, so the dc stack's bucket policies can
+    // name dr's before the dr stack exists; the keys are found like the backup key, in this site's region.
+    const roleNames = {
+        dc: backupRoleName("dc", [config.backup.localBucket, config.backup.peerBucket]),
+        dr: backupRoleName("dr", [config.backup.localBucket, config.backup.peerBucket]),
+    };
+    let signingKeyArns: { own: pulumi.Output<string>; peer: pulumi.Output<string> };
     if (config.site === "dc") {
         const peerProvider = new aws.Provider(`${name}-aws-peer`, {
             region: config.peerRegion as aws.Region,
@@ -205,13 +212,21 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
                 lifecycle: config.backup.lifecycle,
                 objectLock: config.backup.objectLock,
                 protect: config.app.protectData,
+                writers: {
+                    dc: { prefix: config.backup.prefixes.dc, roleName: roleNames.dc },
+                    dr: { prefix: config.backup.prefixes.dr, roleName: roleNames.dr },
+                },
                 tags,
             },
             awsOnly,
         );
         backupKeyArn = buckets.keyArns[0];
+        signingKeyArns = { own: buckets.signingKeyArns.dc[0], peer: buckets.signingKeyArns.dr[0] };
     } else {
         backupKeyArn = aws.kms.getAliasOutput({ name: BACKUP_KEY_ALIAS }, { provider: awsProvider }).targetKeyArn;
+        const signingKey = (site: "dc" | "dr") =>
+            aws.kms.getAliasOutput({ name: SIGNING_KEY_ALIASES[site] }, { provider: awsProvider }).targetKeyArn;
+        signingKeyArns = { own: signingKey("dr"), peer: signingKey("dc") };
     }
     const dataPath = new DataPath(
         `${name}-datapath`,
@@ -220,6 +235,11 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             region: config.region,
             bucket: config.backup.localBucket,
             keyArn: backupKeyArn,
+            signing: {
+                ownKeyArn: signingKeyArns.own,
+                peerKeyArn: signingKeyArns.peer,
+                backupRoleName: roleNames[config.site],
+            },
             ownPrefix: config.backup.prefixes[config.site],
             peerPrefix: config.backup.prefixes[config.peerSite],
             ...identityArgs,

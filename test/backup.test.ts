@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { backupRoleName, OBJECT_WRITE_ACTIONS, SIGNING_KEY_ALIASES } from "../components/backup/buckets";
 import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/jobs";
 import { isCronSchedule } from "../stacks/config";
 import { deriveRole } from "../stacks/roles";
@@ -47,14 +48,21 @@ describe("backup buckets (owned by the dc stack)", () => {
         assert.equal(dr.mocks.byType("aws:s3/bucket:Bucket").length, 0);
         assert.deepEqual(
             dr.mocks.invokes.filter((i) => i.token.startsWith("aws:kms/")).map((i) => [i.token, i.inputs.name]),
-            [["aws:kms/getAlias:getAlias", "alias/ghost-dcdr-backups"]],
-            "dr finds the backup key by its alias, and looks up no other key",
+            [
+                ["aws:kms/getAlias:getAlias", "alias/ghost-dcdr-backups"],
+                ["aws:kms/getAlias:getAlias", SIGNING_KEY_ALIASES.dr],
+                ["aws:kms/getAlias:getAlias", SIGNING_KEY_ALIASES.dc],
+            ],
+            "dr finds the backup key and the two signing keys by their aliases, and looks up no other key",
         );
     });
 
     it("versions, encrypts with the regional multi-region key, blocks public access and refuses plain HTTP on both", () => {
         const buckets = dc.mocks.byType("aws:s3/bucket:Bucket");
-        const keys = [dc.mocks.one("aws:kms/key:Key", "backup-buckets-key"), dc.mocks.one("aws:kms/replicaKey:ReplicaKey")];
+        const keys = [
+            dc.mocks.one("aws:kms/key:Key", "backup-buckets-key"),
+            dc.mocks.one("aws:kms/replicaKey:ReplicaKey", "backup-buckets-key-replica"),
+        ];
         assert.equal(inputsOf(keys[0]).multiRegion, true);
         for (const [i, bucket] of buckets.entries()) {
             const sibling = (type: string) => dc.mocks.byType(type).find((r) => inputsOf(r).bucket === `${bucket.name}-id`);
@@ -341,4 +349,172 @@ describe("backup config", () => {
             assert.ok(found.includes(message), found.join("\n"));
         });
     }
+});
+
+/** Whether a bucket policy's Deny statements stop `principalArn` doing `action` on `key` (a small IAM evaluator). */
+function deniedBy(policy: any, bucketArn: string, principalArn: string, action: string, key: string): boolean {
+    const like = (pattern: string, value: string) =>
+        new RegExp(
+            `^${pattern
+                .split("*")
+                .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+                .join(".*")}$`,
+        ).test(value);
+    const list = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).map(String);
+    return policy.Statement.some((st: any) => {
+        if (st.Effect !== "Deny" || st.Principal !== "*") return false;
+        if (!list(st.Action).some((a) => a === action || a === "s3:*")) return false;
+        if (!list(st.Resource).some((r) => like(r, `${bucketArn}/${key}`))) return false;
+        const condition = st.Condition ?? {};
+        return Object.entries(condition).every(([operator, tests]: [string, any]) =>
+            Object.entries(tests).every(([k, values]) => {
+                if (operator === "Bool" && k === "aws:SecureTransport") return false; // the drill's callers use TLS
+                if (operator === "ArnNotEquals" && k === "aws:PrincipalArn") return !list(values).includes(principalArn);
+                throw new Error(`the evaluator does not know ${operator} ${k}`);
+            }),
+        );
+    });
+}
+
+describe("signed manifests and write-protected prefixes (issue #10)", () => {
+    let dc: MockRun;
+    let dr: MockRun;
+    const bucketNames = Object.values(BUCKETS);
+    const roleArn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+    const backupRole = { dc: roleArn(backupRoleName("dc", bucketNames)), dr: roleArn(backupRoleName("dr", bucketNames)) };
+    const policyOf = (run: MockRun, role: "backup" | "restore") =>
+        JSON.parse(inputsOf(run.mocks.one("aws:iam/rolePolicy:RolePolicy", `datapath-${role}-irsa-policy`)).policy);
+    const actionsOn = (policy: any, action: string): string[] =>
+        policy.Statement.filter((s: any) => s.Effect === "Allow" && [s.Action].flat().includes(action)).map(
+            (s: any) => s.Resource,
+        );
+    before(async () => {
+        dc = await cachedRun("dc", DC);
+        dr = await cachedRun("dr", DR);
+    });
+
+    it("names each site's backup role as the bucket and key policies do, the same from both stacks", () => {
+        for (const [run, site] of [
+            [dc, "dc"],
+            [dr, "dr"],
+        ] as const) {
+            const role = run.mocks.one("aws:iam/role:Role", "datapath-backup-irsa-role");
+            assert.equal(run.mocks.outputsOf(role).arn, backupRole[site]);
+        }
+        assert.notEqual(backupRoleName("dc", bucketNames), backupRoleName("dc", ["other-a", "other-b"]), "unique per deployment");
+    });
+
+    it("creates one asymmetric multi-region signing key per site, primary in the site's region, replica in the other", () => {
+        for (const [site, region] of [
+            ["dc", "primary"],
+            ["dr", "replica"],
+        ] as const) {
+            const key = inputsOf(dc.mocks.one("aws:kms/key:Key", `backup-buckets-${region}-signing-${site}`));
+            assert.deepEqual([key.keyUsage, key.customerMasterKeySpec, key.multiRegion], ["SIGN_VERIFY", "ECC_NIST_P256", true]);
+            const other = region === "primary" ? "replica" : "primary";
+            const replica = dc.mocks.one("aws:kms/replicaKey:ReplicaKey", `backup-buckets-${other}-signing-${site}`);
+            assert.ok(inputsOf(replica).primaryKeyArn.includes(`backup-buckets-${region}-signing-${site}`));
+        }
+        const aliases = dc.mocks.byType("aws:kms/alias:Alias").map((a) => inputsOf(a).name);
+        for (const alias of Object.values(SIGNING_KEY_ALIASES)) {
+            assert.equal(aliases.filter((a) => a === alias).length, 2, `${alias} exists in both regions`);
+        }
+    });
+
+    it("lets only the active site's backup role sign: IAM allows it nowhere else, and the key policy denies everyone else", () => {
+        const dcKey = dc.mocks.outputsOf(dc.mocks.one("aws:kms/key:Key", "backup-buckets-primary-signing-dc")).arn;
+        assert.deepEqual(actionsOn(policyOf(dc, "backup"), "kms:Sign"), [dcKey], "the active dc signs with its own key");
+        assert.deepEqual(actionsOn(policyOf(dr, "backup"), "kms:Sign"), [], "the standby's backup role cannot sign");
+        for (const run of [dc, dr]) {
+            assert.deepEqual(actionsOn(policyOf(run, "restore"), "kms:Sign"), [], "no restore role can sign");
+            const granting = [...run.mocks.byType("aws:iam/rolePolicy:RolePolicy"), ...run.mocks.byType("aws:iam/policy:Policy")]
+                .filter((p) => /kms:(Sign|\*)"/.test(String(inputsOf(p).policy)))
+                .map((p) => p.name);
+            assert.deepEqual(granting, run === dc ? ["dc-datapath-backup-irsa-policy"] : []);
+        }
+        for (const [name, signer] of [
+            ["backup-buckets-primary-signing-dc", backupRole.dc],
+            ["backup-buckets-replica-signing-dr", backupRole.dr],
+        ]) {
+            const deny = JSON.parse(inputsOf(dc.mocks.one("aws:kms/key:Key", name)).policy).Statement.find(
+                (s: any) => s.Effect === "Deny",
+            );
+            assert.deepEqual(
+                [deny.Action, deny.Principal, deny.Condition],
+                ["kms:Sign", "*", { ArnNotEquals: { "aws:PrincipalArn": signer } }],
+            );
+        }
+        for (const replica of dc.mocks.byType("aws:kms/replicaKey:ReplicaKey").filter((r) => r.name.includes("signing"))) {
+            const deny = JSON.parse(inputsOf(replica).policy).Statement.find((s: any) => s.Effect === "Deny");
+            assert.deepEqual([deny.Action, deny.Condition], ["kms:Sign", undefined], `${replica.name} signs for nobody`);
+        }
+    });
+
+    it("gives kms:Sign to dr's backup role once dr is the active site (failover), on dr's own key", async () => {
+        const active = await cachedRun("dr", withConfig(DR, { "ghost-dcdr:failover": "true" }));
+        assert.deepEqual(actionsOn(policyOf(active, "backup"), "kms:Sign"), ["arn:aws:kms:eu-west-2:123456789012:key/mrk-mock"]);
+        assert.ok(active.mocks.invokes.some((i) => i.inputs.name === SIGNING_KEY_ALIASES.dr));
+        assert.deepEqual(actionsOn(policyOf(active, "restore"), "kms:Sign"), []);
+    });
+
+    it("lets the restore role verify the other site's signatures, and gives both jobs the right key", () => {
+        const drVerify = actionsOn(policyOf(dr, "restore"), "kms:Verify");
+        assert.deepEqual(
+            drVerify,
+            ["arn:aws:kms:eu-west-2:123456789012:key/mrk-mock"],
+            "dr verifies with the key in its own region",
+        );
+        assert.deepEqual(actionsOn(policyOf(dr, "restore"), "kms:GetPublicKey"), drVerify);
+        const drKey = dc.mocks.outputsOf(dc.mocks.one("aws:kms/replicaKey:ReplicaKey", "backup-buckets-primary-signing-dr")).arn;
+        assert.deepEqual(actionsOn(policyOf(dc, "restore"), "kms:Verify"), [drKey], "dc verifies dr's sets (after a failover)");
+        const upload = steps(
+            inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec.jobTemplate.spec.template,
+        ).find((s) => s.script === "backup-upload.sh")!;
+        assert.equal(envOf(upload.container).BACKUP_SIGNING_KEY_ID, actionsOn(policyOf(dc, "backup"), "kms:Sign")[0]);
+        const fetch = steps(
+            inputsOf(dr.mocks.one("kubernetes:batch/v1:CronJob", "datapath-restore")).spec.jobTemplate.spec.template,
+        ).find((s) => s.script === "restore-fetch.sh")!;
+        assert.equal(envOf(fetch.container).BACKUP_SIGNING_KEY_ID, drVerify[0]);
+    });
+
+    it("denies every write under a site's prefix, in both buckets, to every principal but its backup role and replication", () => {
+        const replication = dc.mocks.outputsOf(dc.mocks.one("aws:iam/role:Role", "backup-buckets-replication-role")).arn;
+        const others = [
+            roleArn("dc-datapath-restore-irsa-role-abc1234"),
+            roleArn("OrganizationAccountAccessRole"),
+            "arn:aws:iam::123456789012:user/operator",
+            "arn:aws:iam::123456789012:root",
+        ];
+        for (const bucket of dc.mocks.byType("aws:s3/bucket:Bucket")) {
+            const bucketArn = dc.mocks.outputsOf(bucket).arn;
+            const policy = JSON.parse(
+                inputsOf(
+                    dc.mocks.byType("aws:s3/bucketPolicy:BucketPolicy").find((p) => inputsOf(p).bucket === `${bucket.name}-id`)!,
+                ).policy,
+            );
+            assert.ok(
+                policy.Statement.some((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false"),
+                "the TLS-only statement stays",
+            );
+            for (const [site, otherSite] of [
+                ["dc", "dr"],
+                ["dr", "dc"],
+            ] as const) {
+                const key = `ghost/${site}/20261122T000000Z/manifest.json`;
+                for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:PutObjectAcl"]) {
+                    assert.ok(!deniedBy(policy, bucketArn, backupRole[site], action, key), `${site}'s backup role may ${action}`);
+                    for (const who of [backupRole[otherSite], ...others]) {
+                        assert.ok(
+                            deniedBy(policy, bucketArn, who, action, key),
+                            `${who} may not ${action} ${key} in ${bucket.name}`,
+                        );
+                    }
+                }
+                assert.ok(!deniedBy(policy, bucketArn, replication, "s3:ReplicateObject", key), "replication may write replicas");
+                assert.ok(deniedBy(policy, bucketArn, backupRole[otherSite], "s3:ReplicateObject", key));
+            }
+            const prefixDenies = policy.Statement.filter((s: any) => s.Condition?.ArnNotEquals);
+            for (const s of prefixDenies) assert.deepEqual(s.Action, OBJECT_WRITE_ACTIONS);
+        }
+    });
 });

@@ -48,6 +48,14 @@ interface MariaDbObject {
     };
 }
 
+/** The fields of the operator's User and Grant specs these checks read. */
+interface AccountSpec {
+    mariaDbRef?: { name?: unknown };
+    passwordSecretKeyRef?: { name?: unknown; key?: unknown };
+    username?: unknown;
+    privileges?: unknown;
+}
+
 const CUSTOM_RESOURCE_CHECKS: Record<string, (obj: MariaDbObject) => string[]> = {
     "k8s.mariadb.com/v1alpha1/MariaDB": (obj) => {
         const spec = obj.spec ?? {};
@@ -65,6 +73,25 @@ const CUSTOM_RESOURCE_CHECKS: Record<string, (obj: MariaDbObject) => string[]> =
         if (typeof spec.storage?.size !== "string" || !/^\d+(Gi|Mi)$/.test(spec.storage.size))
             problems.push("spec.storage.size must be a quantity like 20Gi");
         if (typeof spec.storage?.storageClassName !== "string") problems.push("spec.storage.storageClassName must be a string");
+        return problems;
+    },
+    // The restore user (issue 10, finding 2). Full schema check: npm run check:upstream (the operator's own CRDs).
+    "k8s.mariadb.com/v1alpha1/User": (obj) => {
+        const spec = (obj.spec ?? {}) as AccountSpec;
+        const problems: string[] = [];
+        if (typeof obj.metadata?.namespace !== "string") problems.push("metadata.namespace is required");
+        if (typeof spec.mariaDbRef?.name !== "string") problems.push("spec.mariaDbRef.name is required");
+        if (typeof spec.passwordSecretKeyRef?.name !== "string" || typeof spec.passwordSecretKeyRef.key !== "string")
+            problems.push("spec.passwordSecretKeyRef needs name and key (without it the account is locked)");
+        return problems;
+    },
+    "k8s.mariadb.com/v1alpha1/Grant": (obj) => {
+        const spec = (obj.spec ?? {}) as AccountSpec;
+        const problems: string[] = [];
+        if (typeof obj.metadata?.namespace !== "string") problems.push("metadata.namespace is required");
+        if (typeof spec.mariaDbRef?.name !== "string") problems.push("spec.mariaDbRef.name is required");
+        if (typeof spec.username !== "string") problems.push("spec.username is required");
+        if (!Array.isArray(spec.privileges) || spec.privileges.length === 0) problems.push("spec.privileges needs at least one");
         return problems;
     },
 };

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DrMode } from "../../stacks/config";
 import type { SiteRole } from "../../stacks/roles";
 import { IrsaRole } from "../irsa";
-import { MARIADB_CLIENT_LABEL } from "../mariadb";
+import { GHOST_SCHEMA_TABLES, MARIADB_CLIENT_LABEL, RESTORE_PASSWORD_KEY, RESTORE_USER } from "../mariadb";
 import { IMAGES, imageRef } from "../pins";
 
 /** The AWS CLI image (v2; the scripts' upload and fetch steps). Official, pinned in components/pins.ts. */
@@ -30,7 +30,13 @@ export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
 }
 
 /** Write the site's own prefix, and read the public domain's record for the fence; nothing else. */
-export function backupPolicy(bucket: string, prefix: string, keyArn: string, hostedZoneId: string): aws.iam.PolicyDocument {
+export function backupPolicy(
+    bucket: string,
+    prefix: string,
+    keyArn: string,
+    hostedZoneId: string,
+    signingKeyArn?: string,
+): aws.iam.PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -51,12 +57,14 @@ export function backupPolicy(bucket: string, prefix: string, keyArn: string, hos
                 Resource: `arn:aws:s3:::${bucket}/${prefix}*`,
             },
             { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
+            // Only the active site signs its manifests (issue #10): a standby's role gets no kms:Sign at all.
+            ...(signingKeyArn ? [{ Effect: "Allow" as const, Action: ["kms:Sign"], Resource: signingKeyArn }] : []),
         ],
     };
 }
 
-/** Read the other site's prefix; nothing else. */
-export function restorePolicy(bucket: string, prefix: string, keyArn: string): aws.iam.PolicyDocument {
+/** Read the other site's prefix and verify its manifests' signatures; nothing else. */
+export function restorePolicy(bucket: string, prefix: string, keyArn: string, verifyKeyArn: string): aws.iam.PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -68,6 +76,8 @@ export function restorePolicy(bucket: string, prefix: string, keyArn: string): a
             },
             { Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
             { Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
+            // The writing site's signing key, in this region (a multi-region replica): verify, never sign (issue #10).
+            { Effect: "Allow", Action: ["kms:Verify", "kms:GetPublicKey"], Resource: verifyKeyArn },
         ],
     };
 }
@@ -79,6 +89,11 @@ export interface DataPathArgs {
     bucket: string;
     /** ARN of the backup KMS key in this region. */
     keyArn: pulumi.Input<string>;
+    /**
+     * Manifest signing (issue #10), key ARNs in this region: `own` signs this site's backups (only while it is active),
+     * `peer` verifies the other site's. `backupRoleName` is the fixed name the bucket policies allow to write.
+     */
+    signing: { ownKeyArn: pulumi.Input<string>; peerKeyArn: pulumi.Input<string>; backupRoleName: string };
     /** Prefix this site's backups go to, e.g. ghost/dc/. */
     ownPrefix: string;
     /** Prefix the other site's backups arrive under (by replication), e.g. ghost/dr/. */
@@ -129,7 +144,11 @@ export class DataPath extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const identity = (role: "backup" | "restore", policy: pulumi.Output<aws.iam.PolicyDocument>) =>
+        const identity = (
+            role: "backup" | "restore",
+            policy: pulumi.Output<aws.iam.PolicyDocument>,
+            transformations: pulumi.ResourceTransformation[] = [],
+        ) =>
             new IrsaRole(
                 `${name}-${role}-irsa`,
                 {
@@ -141,16 +160,36 @@ export class DataPath extends pulumi.ComponentResource {
                     policy,
                     tags: args.tags,
                 },
-                { parent: this },
+                { parent: this, transformations },
             );
-        // Both identities exist on both sites, so a role flip changes only which jobs run, never IAM.
+        // Both identities exist on both sites, so a role flip changes only which jobs run, and whether the backup role
+        // may sign (issue #10: kms:Sign only while the site is active).
         const backupIdentity = identity(
             "backup",
-            pulumi.output(args.keyArn).apply((k) => backupPolicy(args.bucket, args.ownPrefix, k, args.fence.hostedZoneId)),
+            pulumi
+                .all([args.keyArn, args.signing.ownKeyArn])
+                .apply(([k, sign]) =>
+                    backupPolicy(
+                        args.bucket,
+                        args.ownPrefix,
+                        k,
+                        args.fence.hostedZoneId,
+                        args.role.runsBackups ? sign : undefined,
+                    ),
+                ),
+            // The bucket policies name this role (issue #10), so its name is fixed, not generated.
+            [
+                (t) =>
+                    t.type === "aws:iam/role:Role"
+                        ? { props: { ...t.props, name: args.signing.backupRoleName }, opts: t.opts }
+                        : undefined,
+            ],
         );
         const restoreIdentity = identity(
             "restore",
-            pulumi.output(args.keyArn).apply((k) => restorePolicy(args.bucket, args.peerPrefix, k)),
+            pulumi
+                .all([args.keyArn, args.signing.peerKeyArn])
+                .apply(([k, verify]) => restorePolicy(args.bucket, args.peerPrefix, k, verify)),
         );
 
         let exportSecret: k8s.core.v1.Secret | undefined;
@@ -407,13 +446,21 @@ function backupPod(
             [],
         ),
     );
-    const upload = step("upload", AWS_CLI_IMAGE, "backup-upload.sh", s3Env(args, args.ownPrefix), []);
+    const upload = step(
+        "upload",
+        AWS_CLI_IMAGE,
+        "backup-upload.sh",
+        [...s3Env(args, args.ownPrefix), { name: "BACKUP_SIGNING_KEY_ID", value: args.signing.ownKeyArn }],
+        [],
+    );
     return podTemplate("backup", args, common, "password", true, init, [upload], extraVolumes);
 }
 
 function restorePod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input<string> }): PodTemplate {
     const fetchEnv: EnvVar[] = [
         ...s3Env(args, args.peerPrefix),
+        // The other site's key: a set not signed by it is refused before it is read (issue #10).
+        { name: "BACKUP_SIGNING_KEY_ID", value: args.signing.peerKeyArn },
         // Lets a warm standby skip a set it already restored.
         { name: "RESTORE_MARKER_FILE", value: `${CONTENT_MOUNT}/.dcdr-restored` },
     ];
@@ -421,16 +468,34 @@ function restorePod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input
     const fetch = step("fetch", AWS_CLI_IMAGE, "restore-fetch.sh", fetchEnv, [
         { name: "content", mountPath: CONTENT_MOUNT, readOnly: true },
     ]);
-    // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants.
+    // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants, but never
+    // root: it logs in as the restore user, which has only restoreGrants() (issue 10, finding 2).
     const apply = step(
         "apply",
         args.mariadbImage,
         "restore-apply.sh",
-        [...dbEnv(args, "root"), { name: "RESTORE_PARALLEL", value: "2" }],
+        [
+            ...dbEnv(args, RESTORE_USER),
+            { name: "RESTORE_PARALLEL", value: "2" },
+            // A set with fewer tables than Ghost's schema is refused unless forced (finding 8).
+            { name: "RESTORE_MIN_TABLES", value: String(GHOST_SCHEMA_TABLES) },
+            // Sessions of this user on the live database mean Ghost is running: the restore refuses (finding 11).
+            { name: "RESTORE_GHOST_USER", value: args.database.user },
+        ],
         [
             { name: "content", mountPath: CONTENT_MOUNT },
             { name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true },
         ],
     );
-    return podTemplate("restore", args, common, "root-password", false, [fetch], [apply]);
+    const template = podTemplate("restore", args, common, RESTORE_PASSWORD_KEY, false, [fetch], [apply]);
+    // The apply step makes no AWS call: the EKS pod identity webhook gives it no web-identity token and no
+    // AWS_ROLE_ARN, so a hostile set that ran code there would find no AWS credentials (finding 4). The
+    // annotation is documented in aws/amazon-eks-pod-identity-webhook's README (v0.6.17).
+    const metadata = pulumi
+        .output(template.metadata)
+        .apply((m) => ({ ...m, annotations: { ...m?.annotations, [SKIP_AWS_CONTAINERS]: "apply" } }));
+    return { ...template, metadata };
 }
+
+/** Pod annotation of the EKS pod identity webhook: a comma-separated list of containers it leaves without AWS credentials. */
+export const SKIP_AWS_CONTAINERS = "eks.amazonaws.com/skip-containers";

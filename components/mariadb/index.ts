@@ -11,6 +11,55 @@ export const MARIADB_OPERATOR = CHARTS.mariadbOperator satisfies ChartRef;
 /** Pods with this label may reach MariaDB (Ghost, the backup and restore jobs); the NetworkPolicy admits no one else. */
 export const MARIADB_CLIENT_LABEL = { "ghost-dcdr/mariadb-client": "true" } as const;
 
+/**
+ * The MariaDB account the restore logs in as (issue 10, finding 2): never root, so a hostile dump cannot create
+ * users, change server settings, read or write server files, or copy password hashes. Its password is the
+ * credentials Secret's `restore-password` key.
+ */
+export const RESTORE_USER = "ghost_restore";
+export const RESTORE_PASSWORD_KEY = "restore-password";
+
+/**
+ * Base tables Ghost 6.65.0 creates: the tables `core/server/data/schema/schema.js` defines (knex-migrator adds
+ * `migrations` and `migrations_lock`, 98 in all). The restore refuses a set with fewer unless forced
+ * (RESTORE_MIN_TABLES, issue 10 finding 8); `npm run drill:restore-guards` counts them in the installed Ghost.
+ */
+export const GHOST_SCHEMA_TABLES = 96;
+
+/** One database-level (or, for PROCESS, server-level) grant of the restore user. */
+export interface RestoreGrant {
+    /** Database as the Grant CR takes it (the operator backquotes it); "*" for the server. */
+    database: string;
+    privileges: string[];
+}
+
+/**
+ * Exactly what restore-apply.sh needs, worked out from what it runs (docs/datapath.md, "Restore user"):
+ * - the helper databases `<db>__staging`, `<db>__previous`, `<db>__dcdr` (one grant on `<db>\_\_%`: the
+ *   backslashes make `_` literal): create and drop them, load the dump (LOCK TABLES, INSERT), import
+ *   tablespaces (ALTER), carry views, triggers, routines and events, move tables out (ALTER, DROP) and in
+ *   (CREATE, INSERT), record restores;
+ * - the live database: receive and give up tables in the swap, re-create views, triggers, routines and events
+ *   with the restore user as their DEFINER (whose SELECT, INSERT, UPDATE, DELETE they then run with);
+ * - PROCESS, the one server-level privilege: to see whether a session of Ghost is connected to the live database
+ *   before the swap (finding 11); it shows other sessions and changes nothing.
+ * Never FILE, SUPER, CREATE USER, GRANT OPTION, or anything on `mysql`.
+ */
+export function restoreGrants(database: string): RestoreGrant[] {
+    const objects = ["CREATE VIEW", "SHOW VIEW", "TRIGGER", "CREATE ROUTINE", "ALTER ROUTINE", "EVENT"];
+    return [
+        {
+            database,
+            privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", ...objects],
+        },
+        {
+            database: `${database}\\_\\_%`,
+            privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "LOCK TABLES", ...objects],
+        },
+        { database: "*", privileges: ["PROCESS"] },
+    ];
+}
+
 export interface MariaDbArgs {
     namespace: pulumi.Input<string>;
     /** Official image tag, e.g. 10.11.19. */
@@ -55,7 +104,9 @@ export class MariaDb extends pulumi.ComponentResource {
     readonly port = 3306;
     readonly database = "ghost";
     readonly user = "ghost";
-    /** Secret holding `password` (Ghost's user) and `root-password`. */
+    /** The account the restore Job logs in as (`RESTORE_USER`), with only `restoreGrants(database)`. */
+    readonly restoreUser = RESTORE_USER;
+    /** Secret holding `password` (Ghost's user), `restore-password` (the restore user) and `root-password`. */
     readonly secretName: pulumi.Output<string>;
     readonly password: pulumi.Output<string>;
     readonly rootPassword: pulumi.Output<string>;
@@ -74,12 +125,15 @@ export class MariaDb extends pulumi.ComponentResource {
         const userPassword = pulumi.secret(
             new random.RandomPassword(`${name}-ghost-password`, { length: 32, special: false }, { parent: this }).result,
         );
+        const restorePassword = pulumi.secret(
+            new random.RandomPassword(`${name}-restore-password`, { length: 32, special: false }, { parent: this }).result,
+        );
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
                 metadata: { name: "mariadb-credentials", namespace: args.namespace },
                 type: "Opaque",
-                stringData: { "root-password": rootPassword, password: userPassword },
+                stringData: { "root-password": rootPassword, password: userPassword, [RESTORE_PASSWORD_KEY]: restorePassword },
             },
             { parent: this },
         );
@@ -110,7 +164,7 @@ export class MariaDb extends pulumi.ComponentResource {
         );
 
         const labels = { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": resourceName };
-        new k8s.apiextensions.CustomResource(
+        const server = new k8s.apiextensions.CustomResource(
             `${name}-server`,
             {
                 apiVersion: "k8s.mariadb.com/v1alpha1",
@@ -133,6 +187,47 @@ export class MariaDb extends pulumi.ComponentResource {
                 },
             },
             { parent: this, dependsOn: [operator], protect: args.protect },
+        );
+
+        // The restore user, made by the operator like Ghost's user: a User and one Grant per scope.
+        const mariaDbRef = { name: resourceName };
+        const restoreUser = new k8s.apiextensions.CustomResource(
+            `${name}-restore-user`,
+            {
+                apiVersion: "k8s.mariadb.com/v1alpha1",
+                kind: "User",
+                metadata: { name: "ghost-restore", namespace: args.namespace },
+                spec: {
+                    mariaDbRef,
+                    name: RESTORE_USER,
+                    host: "%",
+                    passwordSecretKeyRef: { name: secret.metadata.name, key: RESTORE_PASSWORD_KEY },
+                    // The lock session, RESTORE_PARALLEL (2) loading sessions and one query at a time, with room.
+                    maxUserConnections: 10,
+                },
+            },
+            { parent: this, dependsOn: [server] },
+        );
+        restoreGrants(this.database).forEach(
+            (grant, i) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-restore-grant-${i}`,
+                    {
+                        apiVersion: "k8s.mariadb.com/v1alpha1",
+                        kind: "Grant",
+                        metadata: { name: `ghost-restore-${i}`, namespace: args.namespace },
+                        spec: {
+                            mariaDbRef,
+                            username: RESTORE_USER,
+                            host: "%",
+                            database: grant.database,
+                            table: "*",
+                            privileges: grant.privileges,
+                            grantOption: false,
+                        },
+                    },
+                    { parent: this, dependsOn: [restoreUser] },
+                ),
         );
 
         new k8s.networking.v1.NetworkPolicy(
