@@ -116,9 +116,13 @@ async function main(): Promise<boolean> {
         fs.mkdirSync(dir, { recursive: true });
         moto.aws(["s3", "cp", "--only-show-errors", "--recursive", `s3://${BUCKET}/${PREFIX}${GOOD}/`, dir]);
         fs.rmSync(path.join(dir, "manifest.json"));
+        fs.rmSync(path.join(dir, "manifest.json.sig"), { force: true });
         const { manifest } = edit(dir);
         if (manifest !== undefined) {
             fs.writeFileSync(path.join(dir, "manifest.json"), manifest);
+            // Signed with dc's key, as a genuine set damaged after signing would be: each case then reaches the check
+            // it targets instead of stopping at the signature (issue 10; drill:signed-sets covers forged signatures).
+            fs.writeFileSync(path.join(dir, "manifest.json.sig"), `${moto.signManifest(s3.signingKeyId, manifest)}\n`);
         }
         moto.aws(["s3", "cp", "--only-show-errors", "--recursive", dir, `s3://${BUCKET}/${PREFIX}${id}/`]);
     };
@@ -255,7 +259,10 @@ async function main(): Promise<boolean> {
                         maxBuffer: 1 << 30,
                         env: { PATH: DRILL_PATH },
                     }).toString("utf8");
-                    const at = sql.indexOf("-- Dumping data for table `tags`");
+                    // Inside the data section of `tags`, where the restore's statement filter admits an INSERT, so the
+                    // server itself must fail it mid-load (an INSERT between sections is refused earlier by the filter).
+                    const marker = "-- Dumping data for table `tags`\n--\n\n";
+                    const at = sql.indexOf(marker) + marker.length;
                     const broken = `${sql.slice(0, at)}INSERT INTO \`no_such_table\` VALUES (1);\n${sql.slice(at)}`;
                     const file = path.join(dir, "db.sql.zst");
                     execFileSync("zstd", ["-q", "-f", "-o", file], { input: broken, env: { PATH: DRILL_PATH } });

@@ -2,7 +2,8 @@
 import { ChildProcess, execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { DRILL_PATH, freePort, sh, startDaemon, stopDaemon, waitFor } from "./proc";
+import { RESTORE_USER, restoreGrants } from "../../components/mariadb";
+import { asPodUser, DRILL_PATH, drillIsRoot, freePort, POD_GID, POD_UID, sh, startDaemon, stopDaemon, waitFor } from "./proc";
 
 export class MariaDb {
     private child?: ChildProcess;
@@ -17,31 +18,33 @@ export class MariaDb {
     static async start(name: string, baseDir: string, extraArgs: string[] = []): Promise<MariaDb> {
         const dir = path.join(baseDir, name);
         fs.mkdirSync(dir, { recursive: true });
+        // The server runs as the pods' uid, not root (issue 10): the scripts run as that uid and the
+        // physical backup and restore share its datadir ("mounted with the server's uid").
+        if (drillIsRoot()) fs.chownSync(dir, POD_UID, POD_GID);
         const port = await freePort();
         const db = new MariaDb(name, dir, port);
-        sh("mariadb-install-db", [
-            "--no-defaults",
-            `--datadir=${db.dataDir}`,
-            "--auth-root-authentication-method=normal",
-            "--user=root",
-            "--skip-test-db",
-        ]);
+        sh(
+            ...asPodUser("mariadb-install-db", [
+                "--no-defaults",
+                `--datadir=${db.dataDir}`,
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ]),
+        );
         db.child = startDaemon(
             `mariadb ${name}`,
-            "mariadbd",
-            [
+            ...asPodUser("mariadbd", [
                 "--no-defaults",
                 `--datadir=${db.dataDir}`,
                 `--socket=${path.join(dir, "sock")}`,
                 `--port=${port}`,
                 "--bind-address=127.0.0.1",
-                "--user=root",
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_general_ci",
                 "--max-allowed-packet=1G",
                 "--innodb-buffer-pool-size=1G",
                 ...extraArgs,
-            ],
+            ]),
             { logFile: path.join(dir, "mariadbd.log"), env: { ...process.env, PATH: DRILL_PATH } },
         );
         await waitFor(`MariaDB ${name} on port ${port}`, 30000, () => db.query("SELECT 1") === "1");
@@ -61,6 +64,19 @@ export class MariaDb {
             MARIADB_PASSWORD: "",
             MARIADB_DATABASE: database,
         };
+    }
+
+    /**
+     * Creates the restore user with exactly the grants the cluster's Grant objects give it (restoreGrants in
+     * components/mariadb, issue 10 finding 2), as the operator does: `GRANT ... ON \`db\`.* TO 'user'@'%'`.
+     */
+    createRestoreUser(database: string, password: string): void {
+        const account = `'${RESTORE_USER}'@'%'`;
+        this.query(`CREATE USER ${account} IDENTIFIED BY '${password}' WITH MAX_USER_CONNECTIONS 10`);
+        for (const grant of restoreGrants(database)) {
+            const on = grant.database === "*" ? "*.*" : `\`${grant.database}\`.*`;
+            this.query(`GRANT ${grant.privileges.join(", ")} ON ${on} TO ${account}`);
+        }
     }
 
     query(sql: string, database?: string): string {

@@ -129,14 +129,51 @@ export interface ScriptResult {
     error: string;
 }
 
-/** Runs one data-path script exactly as a pod would: the file itself, configured by env only. */
+/**
+ * The uid and gid the pods run the data-path scripts as (components/backup/jobs.ts podTemplate,
+ * runAsUser/runAsGroup 1000). A drill running as root runs the scripts as this uid too: as root they
+ * hid permission bugs and let tar create device files (issue 10, findings 3 and 7).
+ */
+export const POD_UID = 1000;
+export const POD_GID = 1000;
+
+/** True when the drill itself runs as root, so it must drop to POD_UID for what a pod runs. */
+export function drillIsRoot(): boolean {
+    return process.getuid?.() === 0;
+}
+
+/**
+ * Spawn options that run a script as the pods' uid (no supplementary groups: libuv clears them), or
+ * none when the drill is not root and already unprivileged. seed-content.sh is the exception: it is
+ * the drills' Ghost's own init step, and that Ghost runs as the drill's user (its install is under HOME).
+ */
+export function podIdentity(script: string): { uid?: number; gid?: number } {
+    return drillIsRoot() && script !== "seed-content.sh" ? { uid: POD_UID, gid: POD_GID } : {};
+}
+
+/**
+ * `cmd args` as the pods' uid (through setpriv) when the drill is root: for the MariaDB servers, whose
+ * datadir the physical backup and restore read and write as the server's uid (restore-apply.sh header).
+ */
+export function asPodUser(cmd: string, args: string[]): [string, string[]] {
+    return drillIsRoot()
+        ? ["setpriv", [`--reuid=${POD_UID}`, `--regid=${POD_GID}`, "--clear-groups", cmd, ...args]]
+        : [cmd, args];
+}
+
+/** Runs one data-path script exactly as a pod would: the file itself, configured by env only, as the pods' uid. */
 export async function runScript(
     script: string,
     env: NodeJS.ProcessEnv,
     opts: { onStart?: (child: ChildProcess) => void; logFile?: string } = {},
 ): Promise<ScriptResult> {
     const started = Date.now();
-    const child = spawn("bash", [path.join(SCRIPTS_DIR, script)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("bash", [path.join(SCRIPTS_DIR, script)], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+        ...podIdentity(script),
+    });
     if (child.pid !== undefined) {
         children.set(child.pid, { name: script, child });
     }

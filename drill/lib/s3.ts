@@ -1,5 +1,8 @@
-// moto_server as the S3 stand-in, and a few direct S3 reads the checks need.
+// moto_server as the S3 and KMS stand-in, and a few direct S3 reads the checks need.
 import { ChildProcess } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { DRILL_PATH, freePort, motoServer, sh, startDaemon, stopDaemon, waitFor } from "./proc";
 
@@ -74,6 +77,63 @@ export class Moto {
 
     putFile(bucket: string, key: string, file: string): void {
         this.aws(["s3", "cp", "--only-show-errors", file, `s3://${bucket}/${key}`]);
+    }
+
+    /**
+     * A new asymmetric signing key, as the backup's (issue #10): ECC_NIST_P256, SIGN_VERIFY. Returns its key id.
+     * moto 5.2.1 signs and verifies with it but, unlike KMS, ignores a disabled key's state.
+     */
+    createSigningKey(description = "drill backup signing key"): string {
+        return this.aws([
+            "kms",
+            "create-key",
+            "--key-spec",
+            "ECC_NIST_P256",
+            "--key-usage",
+            "SIGN_VERIFY",
+            "--description",
+            description,
+            "--query",
+            "KeyMetadata.KeyId",
+        ]).trim();
+    }
+
+    /**
+     * The base64 signature of `manifest` (its exact bytes) with `keyId`, made as backup-upload.sh makes it: the
+     * sha256 digest signed with ECDSA_SHA_256. For crafted sets: what a holder of the key could publish.
+     */
+    signManifest(keyId: string, manifest: string | Buffer): string {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "drill-sign-"));
+        try {
+            const digest = path.join(tmp, "digest");
+            fs.writeFileSync(digest, crypto.createHash("sha256").update(manifest).digest());
+            return this.aws([
+                "kms",
+                "sign",
+                "--key-id",
+                keyId,
+                "--message",
+                `fileb://${digest}`,
+                "--message-type",
+                "DIGEST",
+                "--signing-algorithm",
+                "ECDSA_SHA_256",
+                "--query",
+                "Signature",
+            ]).trim();
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+
+    putText(bucket: string, key: string, text: string): void {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "drill-put-"));
+        try {
+            fs.writeFileSync(path.join(tmp, "body"), text);
+            this.putFile(bucket, key, path.join(tmp, "body"));
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
     }
 
     deleteKey(bucket: string, key: string): void {

@@ -10,8 +10,8 @@
 #   MARIADB_PORT            optional  server port. Default: 3306
 #   MARIADB_SOCKET          optional  unix socket instead of host/port. Default: unset
 #   MARIADB_USER            required  user with SELECT, SHOW VIEW, TRIGGER, EVENT on the database
-#   MARIADB_PASSWORD_FILE   preferred path of a file holding the password (a mounted Secret)
-#   MARIADB_PASSWORD        fallback  the password itself, when MARIADB_PASSWORD_FILE is unset
+#   MARIADB_PASSWORD_FILE   required  path of a file holding the password (a mounted Secret); empty password: unset
+#   MARIADB_PASSWORD        refused   a password in the environment reaches every child process (issue 10, finding 4)
 #   MARIADB_DATABASE        optional  Ghost's database. Default: ghost
 #   GHOST_CONTENT_DIR       optional  Ghost's content directory (read only). Default: /var/lib/ghost/content
 #   GHOST_CONTENT_SKIP      optional  "true" backs up the database only. Default: false
@@ -33,6 +33,14 @@ db="${MARIADB_DATABASE:-ghost}"
 content_dir="${GHOST_CONTENT_DIR:-/var/lib/ghost/content}"
 backup_id="${BACKUP_ID:-$(date -u +%Y%m%dT%H%M%SZ)}"
 valid_backup_id "$backup_id" || die "BACKUP_ID '$backup_id' is not a UTC timestamp like 20261121T220000Z" "Unset BACKUP_ID or give one in that form"
+# Finding 8 (issue #10): only Ghost's own database may become a set. The name goes into SQL, and a
+# system schema or one of the restore's own databases (<db>__staging/__previous/__dcdr) is never it.
+[[ "$db" =~ ^[A-Za-z0-9_]{1,64}$ ]] || die "MARIADB_DATABASE '$db' is not a plain database name" "Set MARIADB_DATABASE to Ghost's database (letters, digits, _)"
+case "$db" in
+  mysql | information_schema | performance_schema | sys | *__staging | *__previous | *__dcdr)
+    die "MARIADB_DATABASE '$db' is a system or restore database, not Ghost's; nothing was published" "Set MARIADB_DATABASE to Ghost's database (the Job's database.name)"
+    ;;
+esac
 [[ -d "$work" && -w "$work" ]] || die "WORK_DIR '$work' is not a writable directory" "Mount the shared emptyDir at $work or set WORK_DIR"
 if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
   [[ -d "$content_dir" ]] || die "GHOST_CONTENT_DIR '$content_dir' is not a directory" "Mount Ghost's content volume there, set GHOST_CONTENT_DIR, or set GHOST_CONTENT_SKIP=true"
@@ -56,9 +64,13 @@ migration_version=""
 migration_current=""
 if [[ "$(sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$db' AND table_name = 'migrations'")" == 1 ]]; then
   IFS=$'\t' read -r migration_version migration_current < <(sql "SELECT version, currentVersion FROM migrations ORDER BY id DESC LIMIT 1" "$db") || true
-else
-  log "warning: no 'migrations' table: this does not look like a Ghost database"
 fi
+# Finding 8: an empty database, or one that is not Ghost's (no migration recorded), was published
+# with a warning and then restored over dr's data. Refuse it before anything is written.
+[[ "$table_count" =~ ^[1-9][0-9]*$ ]] ||
+  die "database '$db' has no tables: a backup of it would wipe the standby" "Check MARIADB_DATABASE and that Ghost's database is the one on $MARIADB_USER's server; nothing was published"
+[[ -n "$migration_version" ]] ||
+  die "database '$db' has no Ghost 'migrations' table or no migration in it: it is not Ghost's database" "Set MARIADB_DATABASE to Ghost's database (the Job's database.name); nothing was published"
 
 # --single-transaction: one consistent InnoDB snapshot without locking Ghost out.
 # --skip-add-locks: the restore loads chunks of one table in parallel; LOCK TABLES would serialise them.
@@ -90,12 +102,24 @@ if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
     [[ -e "$content_dir/$p" ]] && parts+=("$p")
   done
   ((${#parts[@]})) || parts=(--files-from=/dev/null) # an empty archive still marks "content: none"
+  # Parity with content-extract.sh (issue 10, finding 3): the restore admits only files and
+  # directories, so a link or special file here would make a set that can never be restored.
+  odd=""
+  [[ "${parts[0]}" == --* ]] || odd="$(cd "$content_dir" && find "${parts[@]}" \( ! -type f ! -type d \) -print -quit)"
+  [[ -z "$odd" ]] || die "'$content_dir/$odd' is a link or special file, which the restore refuses" "Replace it with the file itself or remove it, then re-run the backup; nothing was published"
   rc=0
-  tar -C "$content_dir" -cf - "${parts[@]}" | zstd -q "-T${ZSTD_THREADS:-1}" "-${ZSTD_LEVEL:-1}" -o "$out/artifacts/content.tar.zst" || rc=$?
+  # --totals: the stream's size (CONTENT_BYTES, the budget the restore extracts against: finding 12)
+  # at no extra cost; it counts the 512-byte headers and padding too, which extraction reads.
+  LC_ALL=C tar --totals -C "$content_dir" -cf - "${parts[@]}" 2>"$out/content-tar.err" |
+    zstd -q "-T${ZSTD_THREADS:-1}" "-${ZSTD_LEVEL:-1}" -o "$out/artifacts/content.tar.zst" || rc=$?
+  grep -v '^Total bytes written: ' "$out/content-tar.err" >&2 || true
+  content_bytes="$(sed -n 's/^Total bytes written: \([0-9]*\) .*/\1/p' "$out/content-tar.err")"
+  rm -f "$out/content-tar.err"
   # GNU tar exits 1 when a file changed while it was read (Ghost is live); the set is still usable.
   ((rc == 0 || rc == 1)) || die "tar of '$content_dir' failed (exit $rc)" "Check that the content volume is mounted and readable"
+  [[ "$content_bytes" =~ ^[0-9]+$ ]] || die "tar did not report the size of the content archive" "Run backup-dump.sh in the image named in its header (GNU tar)"
   ((rc == 0)) || log "warning: some content files changed while they were archived"
-  log "content archived: ${parts[*]:-nothing} ($(stat -c %s "$out/artifacts/content.tar.zst") bytes)"
+  log "content archived: ${parts[*]:-nothing} ($(stat -c %s "$out/artifacts/content.tar.zst") bytes, $content_bytes uncompressed)"
 fi
 
 if [[ -f "$out/artifacts/content.tar.zst" ]]; then
@@ -113,6 +137,8 @@ fi
   echo "GHOST_VERSION=${GHOST_VERSION:-}"
   echo "DUMP_SECONDS=$dump_seconds"
   echo "DUMP_TRAILER_VERIFIED=true"
+  # Uncompressed size of content.tar.zst's tar stream; the restore's budget for it (finding 12).
+  echo "CONTENT_BYTES=${content_bytes:-}"
 } >"$out/meta.env.tmp"
 mv "$out/meta.env.tmp" "$out/meta.env"
 log "backup $backup_id ready for upload in $out"

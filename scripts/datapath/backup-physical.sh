@@ -10,8 +10,8 @@
 #
 # Environment:
 #   MARIADB_DATADIR         optional  the server's datadir as mounted here. Default: unset (step skipped)
-#   MARIADB_HOST, MARIADB_PORT, MARIADB_SOCKET, MARIADB_USER, MARIADB_PASSWORD_FILE /
-#   MARIADB_PASSWORD, MARIADB_DATABASE   as for backup-dump.sh; the user also needs RELOAD,
+#   MARIADB_HOST, MARIADB_PORT, MARIADB_SOCKET, MARIADB_USER, MARIADB_PASSWORD_FILE,
+#   MARIADB_DATABASE                     as for backup-dump.sh; the user also needs RELOAD,
 #                                     PROCESS, BINLOG MONITOR (mariadb-backup's BACKUP STAGE locks)
 #   WORK_DIR                optional  shared directory. Default: /work
 #   ZSTD_LEVEL              optional  zstd compression level. Default: 1

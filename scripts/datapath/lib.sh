@@ -44,15 +44,43 @@ secret() {
   fi
 }
 
-# MariaDB client options live in a mode-600 file that is removed on exit, so the password is
-# never on a command line (`ps` shows argv).
+# MariaDB's password is read from MARIADB_PASSWORD_FILE only (finding 4 of issue 10): an env value would sit in
+# the environment of every child (zstd, awk, tar, mariadb), readable in /proc/<pid>/environ. A set
+# MARIADB_PASSWORD is captured here, removed from the environment before any child starts, and refused
+# if it is not empty; empty means "no password" (the drills' throw-away root).
+dcdr_env_password="${MARIADB_PASSWORD-}"
+unset MARIADB_PASSWORD
+[[ -z "$dcdr_env_password" ]] ||
+  die "MARIADB_PASSWORD is set: the password would be in the environment of every process this script starts" \
+    "Mount the password as a file and set MARIADB_PASSWORD_FILE instead; nothing was changed"
+unset dcdr_env_password
+
+# client_option NAME VALUE: refuses a value that could smuggle a second option into the option file.
+client_option() {
+  [[ "$2" != *[[:cntrl:]]* ]] ||
+    die "$1 contains a newline or another control character, which would inject MariaDB client options" \
+      "Store a value without control characters (the generated passwords are letters and digits); nothing was changed"
+}
+
+# MariaDB client options, password included, live in a file that is unlinked before anything is written to
+# it (finding 4 of issue 10): only an open descriptor of this shell names it, and the clients re-open it
+# through /dev/fd/N (Linux opens the deleted file afresh, from offset 0). When the script dies, however it
+# dies (kill -9, out-of-memory, deadline), the kernel frees the file with the last descriptor: no password
+# file is ever left in TMPDIR, and the password is never on a command line (`ps` shows argv).
 MARIADB_CNF=""
 mariadb_cnf() {
   require_env MARIADB_USER
-  local password
-  password="$(secret MARIADB_PASSWORD)"
-  MARIADB_CNF="$(mktemp "${TMPDIR:-/tmp}/dcdr-client.XXXXXX")"
-  chmod 600 "$MARIADB_CNF"
+  local password="" file fd
+  [[ -n "${MARIADB_PASSWORD_FILE:-}" ]] && password="$(secret MARIADB_PASSWORD)"
+  client_option "the MariaDB password (MARIADB_PASSWORD_FILE)" "$password"
+  client_option MARIADB_USER "$MARIADB_USER"
+  client_option MARIADB_HOST "${MARIADB_HOST:-}"
+  client_option MARIADB_PORT "${MARIADB_PORT:-}"
+  client_option MARIADB_SOCKET "${MARIADB_SOCKET:-}"
+  file="$(umask 077 && mktemp "${TMPDIR:-/tmp}/dcdr-client.XXXXXX")" || die "cannot create a file in TMPDIR '${TMPDIR:-/tmp}'" "Give the job a writable TMPDIR"
+  exec {fd}<>"$file"
+  rm -f "$file"
+  MARIADB_CNF="/dev/fd/$fd"
   {
     echo "[client]"
     echo "user=$MARIADB_USER"
@@ -71,7 +99,8 @@ mariadb_cnf() {
     # Only the mariadb client knows this option; mariadb-dump would reject it under [client].
     echo "[mysql]"
     echo "connect-timeout=${MARIADB_CONNECT_TIMEOUT:-10}"
-  } >"$MARIADB_CNF"
+  } >&"$fd"
+  [[ -s "$MARIADB_CNF" ]] || die "the MariaDB option file cannot be re-opened through $MARIADB_CNF" "Run the script on Linux with /proc mounted"
 }
 
 # sql QUERY [DB]: runs one query, tab-separated output without headers.
@@ -120,7 +149,6 @@ manifest_field() {
 
 cleanup_files=()
 cleanup() {
-  [[ -n "$MARIADB_CNF" ]] && rm -f "$MARIADB_CNF"
   local f
   for f in ${cleanup_files[@]+"${cleanup_files[@]}"}; do rm -rf "$f"; done
 }

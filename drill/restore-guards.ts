@@ -1,0 +1,689 @@
+// npm run drill:restore-guards: the restore's own guards (issue 10, findings 2, 4, 8 and 11).
+//   2  the restore logs in as the least-privilege restore user (the cluster's Grant objects, restoreGrants()):
+//      the statements a dump run as root could issue are refused by the server, and a genuine set with a
+//      trigger, procedure, function, event and view still restores;
+//   4  no password file survives a kill -9, a newline in the password file is refused, MARIADB_PASSWORD in the
+//      environment is refused (and never reaches a child);
+//   8  a set of another database, of 0 tables, or of fewer tables than Ghost's schema is refused (forced where
+//      that makes sense);
+//  11  a metadata lock on a live table makes the swap retry and fail within a bounded time, dr unchanged; a
+//      connected Ghost refuses the restore; rows written on the standby are kept in <db>__previous, and the
+//      restore is undone by the command its log names.
+// MariaDB (DC + DR) and moto only. Every case prints PASS or FAIL with what happened; any FAIL exits non-zero.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import { GHOST_SCHEMA_TABLES, RESTORE_USER } from "../components/mariadb";
+import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
+import { generateGhostDb } from "./lib/ghostdata";
+import { diffChecksums, MariaDb } from "./lib/mariadb";
+import {
+    checkSetup,
+    DRILL_PATH,
+    drillIsRoot,
+    ghostDir,
+    killGroup,
+    log,
+    POD_GID,
+    POD_UID,
+    runMain,
+    runScript,
+    workDir,
+} from "./lib/proc";
+
+const DATABASE = "ghost";
+const PREVIOUS = `${DATABASE}__previous`;
+const BUCKET = "ghost-dcdr-restore-guards";
+const PREFIX = "ghost/dc/";
+const FIRST = "20260201T000000Z";
+const SECOND = "20260202T000000Z";
+const DB_MB = Number(process.env.GUARDS_DB_MB ?? "6");
+/** How long the apply step may take with a metadata lock held (3 attempts of 2 s, plus the load). */
+const MDL_BOUND_SECONDS = 120;
+
+/** One of each object kind a dump carries (finding 10's helper makes the restore carry them). */
+const OBJECTS = `
+CREATE TRIGGER posts_touch BEFORE INSERT ON posts FOR EACH ROW SET NEW.updated_at = COALESCE(NEW.updated_at, NEW.created_at);
+CREATE PROCEDURE count_posts(IN s VARCHAR(50)) READS SQL DATA SELECT COUNT(*) FROM posts WHERE status = s;
+CREATE FUNCTION slugify(t VARCHAR(191)) RETURNS VARCHAR(191) DETERMINISTIC RETURN LOWER(REPLACE(t, ' ', '-'));
+CREATE EVENT purge_locks ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' DO DELETE FROM migrations_lock WHERE locked = 0 AND released_at < NOW() - INTERVAL 1 YEAR;
+CREATE VIEW published_posts AS SELECT id, title FROM posts WHERE status = 'published';
+`;
+
+interface Outcome {
+    did: string;
+    problems: string[];
+}
+
+async function main(): Promise<boolean> {
+    checkSetup(false);
+    const root = workDir("restore-guards");
+    const logFile = path.join(root, "scripts.log");
+    log(`working in ${root}; script output in ${logFile}`);
+    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
+    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+
+    log(`generating a ${DB_MB} MB Ghost-shaped database on DC with a trigger, procedure, function, event and view`);
+    generateGhostDb(dcDb, DATABASE, DB_MB * 1024 * 1024, 1);
+    fs.writeFileSync(path.join(root, "objects.sql"), OBJECTS);
+    await dcDb.source(path.join(root, "objects.sql"), DATABASE);
+    const tables = dcDb.tables(DATABASE).length;
+    writeContent(dc.contentDir, "first");
+    fs.mkdirSync(dr.contentDir, { recursive: true });
+    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b1"), s3, { BACKUP_ID: FIRST }), logFile), "first backup");
+    const firstSums = dcDb.checksums(DATABASE);
+    dcDb.query(
+        "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('fffffffffffffffffffffff2', UUID(), 'Second set', 'second-set', NOW())",
+        DATABASE,
+    );
+    writeContent(dc.contentDir, "second");
+    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b2"), s3, { BACKUP_ID: SECOND }), logFile), "second backup");
+    const secondSums = dcDb.checksums(DATABASE);
+
+    // The restore user of the cluster, on DR, with exactly restoreGrants(); its password in a mounted-Secret-like file.
+    const password = crypto.randomBytes(16).toString("hex");
+    const secrets = path.join(root, "secrets");
+    fs.mkdirSync(secrets, { mode: 0o700 });
+    const passwordFile = path.join(secrets, "restore-password");
+    fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    podOwns(secrets, passwordFile);
+    drDb.createRestoreUser(DATABASE, password);
+    // Ghost's own user on DR, for the "Ghost is connected" case.
+    drDb.query("CREATE USER ghost@'%' IDENTIFIED BY 'ghost-drill'; GRANT ALL ON ghost.* TO ghost@'%'");
+    const asRestore: NodeJS.ProcessEnv = {
+        MARIADB_USER: RESTORE_USER,
+        MARIADB_PASSWORD_FILE: passwordFile,
+        MARIADB_PASSWORD: undefined,
+        RESTORE_MIN_TABLES: String(tables),
+        RESTORE_GHOST_USER: "ghost",
+    };
+    const restore = (name: string, extra: NodeJS.ProcessEnv = {}) =>
+        runSteps(RESTORE_STEPS, podEnv(pod(dr, name), s3, { ...asRestore, ...extra }), logFile);
+
+    const drState = () => ({
+        sums: drDb.checksums(DATABASE),
+        previous: drDb.checksums(PREVIOUS),
+        content: fingerprint(dr.contentDir),
+        databases: drDb.query("SHOW DATABASES"),
+        users: drDb.query("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"),
+    });
+    type DrState = ReturnType<typeof drState>;
+    const unchangedSince = (before: DrState): string[] => {
+        const now = drState();
+        const problems = diffChecksums(before.sums, now.sums).map((d) => `DR table changed: ${d}`);
+        problems.push(...diffChecksums(before.previous, now.previous).map((d) => `DR ${PREVIOUS} changed: ${d}`));
+        if (now.content !== before.content) problems.push("DR content directory changed");
+        if (now.databases !== before.databases) problems.push(`DR databases changed: ${now.databases.replace(/\n/g, ",")}`);
+        if (now.users !== before.users) problems.push(`DR users changed: ${now.users.replace(/\n/g, ",")}`);
+        return problems;
+    };
+
+    const lines: string[] = [];
+    let failed = 0;
+    let cases = 0;
+    const record = (name: string, outcome: Outcome): void => {
+        const ok = outcome.problems.length === 0;
+        cases += 1;
+        failed += ok ? 0 : 1;
+        lines.push(`${ok ? "PASS" : "FAIL"}  ${name}: ${outcome.did}`);
+        for (const p of outcome.problems) lines.push(`        - ${p}`);
+        log(`${ok ? "PASS" : "FAIL"}  ${name}`);
+    };
+    // GUARDS_ONLY=<regex> runs only the matching cases (while working on one); CI runs them all.
+    const only = process.env.GUARDS_ONLY ? new RegExp(process.env.GUARDS_ONLY) : undefined;
+    const run = async (name: string, body: () => Promise<Outcome> | Outcome): Promise<void> => {
+        if (only && !only.test(name)) return;
+        try {
+            record(name, await body());
+        } catch (err: unknown) {
+            record(name, { did: "the check itself crashed", problems: [err instanceof Error ? err.message : String(err)] });
+        }
+    };
+    /** A refusal: the steps failed with one ERROR line matching `expect`, and DR is as it was. */
+    const refusal = async (steps: Promise<StepsResult>, expect: RegExp): Promise<Outcome> => {
+        const before = drState();
+        const result = await steps;
+        return { did: describe(result), problems: [...refused(result, expect), ...unchangedSince(before)] };
+    };
+
+    // ---- finding 8: the pinned minimum is Ghost's own table count ----
+    await run("GHOST_SCHEMA_TABLES is the number of tables Ghost's schema.js defines", () => {
+        const schema = path.join(ghostDir(), "core", "server", "data", "schema", "schema.js");
+        if (!fs.existsSync(schema)) return { did: `skipped: ${schema} is not installed (bash drill/setup.sh)`, problems: [] };
+        const count = Number(
+            execFileSync("node", ["-e", "console.log(Object.keys(require(process.argv[1])).length)", schema], {
+                encoding: "utf8",
+            }).trim(),
+        );
+        return {
+            did: `${schema} defines ${count} tables; GHOST_SCHEMA_TABLES is ${GHOST_SCHEMA_TABLES}`,
+            problems: count === GHOST_SCHEMA_TABLES ? [] : [`update GHOST_SCHEMA_TABLES in components/mariadb to ${count}`],
+        };
+    });
+
+    // ---- finding 2: what a dump run as root could do, refused for the restore user ----
+    // Where the server (running as the pods' uid) could write: a world-writable directory.
+    const outfile = path.join("/tmp", `dcdr-guards-outfile-${crypto.randomBytes(6).toString("hex")}.txt`);
+    const attacks: [string, string][] = [
+        [
+            "CREATE USER ... WITH GRANT OPTION",
+            "GRANT ALL PRIVILEGES ON *.* TO 'dcdr_evil'@'%' IDENTIFIED BY 'x' WITH GRANT OPTION",
+        ],
+        ["CREATE USER", "CREATE USER 'dcdr_evil2'@'%' IDENTIFIED BY 'x'"],
+        ["SET GLOBAL", "SET GLOBAL max_connections = 3"],
+        ["SELECT ... INTO OUTFILE", `SELECT 'x' INTO OUTFILE '${outfile}'`],
+        ["LOAD DATA INFILE of a server file", `LOAD DATA INFILE '/etc/passwd' INTO TABLE \`${DATABASE}__dcdr\`.probe`],
+        ["copy mysql.user hashes", "SELECT user, password, authentication_string FROM mysql.user"],
+        [
+            "an event that runs every second as root",
+            `CREATE DEFINER='root'@'localhost' EVENT \`${DATABASE}\`.every_second ON SCHEDULE EVERY 1 SECOND DO SELECT 1`,
+        ],
+        ["SET GLOBAL event_scheduler", "SET GLOBAL event_scheduler = ON"],
+        ["a database outside ghost and ghost__*", "CREATE DATABASE dcdr_escape"],
+        ["a database that only looks like ghost__* (_ is a wildcard)", "CREATE DATABASE ghostXXstaging"],
+    ];
+    await run("finding 2: statements a dump could run as root are refused for the restore user", () => {
+        drDb.query(
+            `CREATE DATABASE IF NOT EXISTS \`${DATABASE}\`; CREATE DATABASE \`${DATABASE}__dcdr\`; CREATE TABLE \`${DATABASE}__dcdr\`.probe (line TEXT)`,
+        );
+        const rootErrors = attacks.map(([what, sql]) => [what, tryQuery(drDb, "root", "", sql)]);
+        const asRoot = rootErrors.filter(([, e]) => e === "").map(([what]) => what);
+        const rootRefused = rootErrors.filter(([, e]) => e !== "").map(([what, e]) => `${what} (${e.slice(0, 80)})`);
+        // Undo what root could do, so that the restore user starts from the same server.
+        drDb.query(
+            "DROP USER IF EXISTS 'dcdr_evil'@'%', 'dcdr_evil2'@'%'; SET GLOBAL max_connections = 151; SET GLOBAL event_scheduler = OFF; DROP DATABASE IF EXISTS dcdr_escape; DROP DATABASE IF EXISTS ghostXXstaging",
+        );
+        drDb.query(`DROP EVENT IF EXISTS \`${DATABASE}\`.every_second`);
+        fs.rmSync(outfile, { force: true });
+        const problems: string[] = [];
+        const refusals: string[] = [];
+        for (const [what, sql] of attacks) {
+            const error = tryQuery(drDb, RESTORE_USER, password, sql);
+            if (error === "") problems.push(`${what} succeeded for ${RESTORE_USER}: ${sql}`);
+            else refusals.push(`${what}: ${error.replace(/^ERROR \d+ \([0-9A-Z]+\)( at line \d+)?: /, "").slice(0, 90)}`);
+        }
+        drDb.query(`DROP DATABASE \`${DATABASE}__dcdr\``);
+        if (drDb.tables(DATABASE).length === 0) drDb.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
+        if (fs.existsSync(outfile)) problems.push("the restore user wrote a server file");
+        return {
+            did: `as root (the cluster before) ${asRoot.length} of ${attacks.length} succeeded${rootRefused.length > 0 ? ` (not: ${rootRefused.join("; ")})` : ""}; as ${RESTORE_USER} each was refused: ${refusals.join("; ")}`,
+            problems,
+        };
+    });
+
+    // ---- finding 2 + 4: the genuine restore as the restore user; the password never in a child's environment ----
+    await run(
+        "finding 2: a genuine set with a trigger, procedure, function, event and view restores as the restore user",
+        async () => {
+            const result = await restore("genuine", { RESTORE_BACKUP_ID: FIRST });
+            const problems = result.ok ? [] : [`the restore failed: ${result.error}`];
+            problems.push(...diffChecksums(firstSums, drDb.checksums(DATABASE)).map((d) => `DR differs from the set: ${d}`));
+            problems.push(...sameObjects(dcDb, drDb, `${RESTORE_USER}@%`));
+            return { did: result.ok ? `restored ${FIRST} as ${RESTORE_USER}; objects owned by it` : "failed", problems };
+        },
+    );
+    await run(
+        "finding 4: while a restore runs, no process has the password (or MARIADB_PASSWORD) in its environment",
+        async () => {
+            const seen = new Set<string>();
+            let watch: { stop(): void } | undefined;
+            const env = podEnv(pod(dr, "env-watch"), s3, { ...asRestore, RESTORE_BACKUP_ID: SECOND, RESTORE_FORCE: "true" });
+            const fetch = await runScript("restore-fetch.sh", env, { logFile });
+            const apply = await runScript("restore-apply.sh", env, {
+                logFile,
+                onStart: (child) => (watch = watchEnvironments(password, seen, child)),
+            });
+            watch?.stop();
+            const problems = fetch.code === 0 && apply.code === 0 ? [] : [`the restore failed: ${apply.error || fetch.error}`];
+            const leaks = [...seen].filter((s) => s.startsWith("LEAK"));
+            problems.push(...leaks);
+            const scanned = [...seen].filter((s) => s.startsWith("pid")).length;
+            if (scanned < 3) problems.push(`only ${scanned} processes were seen: the watch did not work`);
+            return {
+                did: `${scanned} processes of the restore scanned, ${leaks.length} with the password or MARIADB_PASSWORD`,
+                problems,
+            };
+        },
+    );
+
+    // ---- finding 4: kill -9 leaves no password file ----
+    await run("finding 4: kill -9 of the apply step leaves no file with the password", async () => {
+        const site = pod(dr, "killed");
+        const env = podEnv(site, s3, { ...asRestore, RESTORE_BACKUP_ID: FIRST, RESTORE_FORCE: "true" });
+        const fetch = await runScript("restore-fetch.sh", env, { logFile });
+        if (fetch.code !== 0) throw new Error(`fetch failed: ${fetch.error}`);
+        let killedAt = "";
+        const apply = await runScript("restore-apply.sh", env, {
+            logFile,
+            onStart: (child) => {
+                const timer = setInterval(() => {
+                    // Killed mid-load: staging exists, so the option file is certainly open.
+                    if (drDb.query(`SHOW DATABASES LIKE '${DATABASE}\\_\\_staging'`) !== "") {
+                        killedAt = "with the staging database being loaded";
+                        killGroup(child);
+                        clearInterval(timer);
+                    }
+                }, 20);
+                child.on("close", () => clearInterval(timer));
+            },
+        });
+        const problems: string[] = [];
+        if (!killedAt || apply.code === 0) problems.push(`the apply step was not killed mid-way (exit ${apply.code})`);
+        const hits = findInTree([root, site.workDir], password, passwordFile);
+        problems.push(...hits.map((h) => `the password is in ${h}`));
+        const leftovers = findNames([site.workDir, root], /^dcdr-client\./);
+        problems.push(...leftovers.map((f) => `an option file was left behind: ${f}`));
+        // The next restore cleans up what the killed one left (staging) and succeeds.
+        const next = await restore("after-kill", { RESTORE_BACKUP_ID: FIRST, RESTORE_FORCE: "true" });
+        if (!next.ok) problems.push(`the restore after the kill failed: ${next.error}`);
+        return {
+            did: `killed ${killedAt || "(not killed)"}; searched ${root} (TMPDIR is the pod's work dir in it): ${hits.length} file(s) with the password, ${leftovers.length} option file(s) left`,
+            problems,
+        };
+    });
+
+    // ---- finding 4: a newline in the password file, MARIADB_PASSWORD in the environment ----
+    await run("finding 4: a password file with a newline (x\\nhost=evil) is refused", async () => {
+        const crafted = path.join(secrets, "crafted-password");
+        fs.writeFileSync(crafted, "x\nhost=evil\n", { mode: 0o600 });
+        podOwns(crafted);
+        return refusal(restore("newline", { RESTORE_BACKUP_ID: SECOND, MARIADB_PASSWORD_FILE: crafted }), /contains a newline/);
+    });
+    await run("finding 4: MARIADB_PASSWORD in the environment is refused before any child starts", () =>
+        refusal(
+            restore("env-password", { RESTORE_BACKUP_ID: SECOND, MARIADB_PASSWORD_FILE: undefined, MARIADB_PASSWORD: password }),
+            /MARIADB_PASSWORD is set/,
+        ),
+    );
+
+    // ---- finding 8: manifest checks ----
+    const manifestOf = (id: string) => moto.getText(BUCKET, `${PREFIX}${id}/manifest.json`);
+    /** Publishes SECOND under `id` with its manifest edited (and `dump` as db.sql.zst), signed with the dc key. */
+    const craft = (id: string, edit: (m: string) => string, dump?: string): void => {
+        const dir = path.join(root, "craft", id);
+        fs.mkdirSync(dir, { recursive: true });
+        moto.aws(["s3", "cp", "--only-show-errors", "--recursive", `s3://${BUCKET}/${PREFIX}${SECOND}/`, dir]);
+        let manifest = manifestOf(SECOND).replace(`"backupId": "${SECOND}"`, `"backupId": "${id}"`);
+        if (dump !== undefined) {
+            const file = path.join(dir, "db.sql.zst");
+            execFileSync("zstd", ["-q", "-f", "-o", file], { input: dump, env: { PATH: DRILL_PATH } });
+            const sha = crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+            manifest = manifest.replace(
+                /("name": "db\.sql\.zst", "kind": "[^"]*", "bytes": )\d+(, "sha256": ")[0-9a-f]{64}/,
+                `$1${fs.statSync(file).size}$2${sha}`,
+            );
+        }
+        manifest = edit(manifest);
+        fs.writeFileSync(path.join(dir, "manifest.json"), manifest);
+        fs.writeFileSync(path.join(dir, "manifest.json.sig"), `${moto.signManifest(s3.signingKeyId, manifest)}\n`);
+        moto.aws(["s3", "cp", "--only-show-errors", "--recursive", dir, `s3://${BUCKET}/${PREFIX}${id}/`]);
+    };
+    const OTHER_DB = "20260110T000001Z";
+    const EMPTY = "20260110T000002Z";
+    craft(OTHER_DB, (m) => m.replace(`"name": "${DATABASE}"`, '"name": "blog"'));
+    const emptyDump = "-- MariaDB dump 10.19\n/*!40101 SET NAMES utf8mb4 */;\n-- Dump completed on 2026-02-02  0:00:00\n";
+    craft(EMPTY, (m) => m.replace(/"tableCount": \d+/, '"tableCount": 0'), emptyDump);
+
+    await run(
+        "finding 8: a set whose manifest names another database is refused, and restored with RESTORE_FORCE=true",
+        async () => {
+            const out = await refusal(restore("other-db", { RESTORE_BACKUP_ID: OTHER_DB }), /names database 'blog', not 'ghost'/);
+            const forced = await restore("other-db-forced", { RESTORE_BACKUP_ID: OTHER_DB, RESTORE_FORCE: "true" });
+            if (!forced.ok) out.problems.push(`forced, it still failed: ${forced.error}`);
+            else
+                out.problems.push(
+                    ...diffChecksums(secondSums, drDb.checksums(DATABASE)).map((d) => `forced restore differs: ${d}`),
+                );
+            return {
+                did: `${out.did}; forced: ${forced.ok ? "restored, with a WARNING line" : "failed"}`,
+                problems: out.problems,
+            };
+        },
+    );
+    await run("finding 8: a set of 0 tables is refused, even with RESTORE_FORCE=true", async () => {
+        const out = await refusal(restore("empty", { RESTORE_BACKUP_ID: EMPTY }), /counts 0 tables/);
+        const forced = await refusal(
+            restore("empty-forced", { RESTORE_BACKUP_ID: EMPTY, RESTORE_FORCE: "true" }),
+            /counts 0 tables/,
+        );
+        return { did: `${out.did}; forced: ${forced.did}`, problems: [...out.problems, ...forced.problems] };
+    });
+    await run(
+        `finding 8: a set of fewer tables than Ghost's schema (${GHOST_SCHEMA_TABLES}) is refused, and restored when forced`,
+        async () => {
+            const out = await refusal(
+                restore("few-tables", { RESTORE_BACKUP_ID: FIRST, RESTORE_MIN_TABLES: undefined }),
+                new RegExp(`counts ${tables} tables, fewer than the ${GHOST_SCHEMA_TABLES} of Ghost's schema`),
+            );
+            const forced = await restore("few-tables-forced", {
+                RESTORE_BACKUP_ID: FIRST,
+                RESTORE_MIN_TABLES: undefined,
+                RESTORE_FORCE: "true",
+            });
+            if (!forced.ok) out.problems.push(`forced, it still failed: ${forced.error}`);
+            else
+                out.problems.push(
+                    ...diffChecksums(firstSums, drDb.checksums(DATABASE)).map((d) => `forced restore differs: ${d}`),
+                );
+            return { did: `${out.did}; forced: ${forced.ok ? "restored" : "failed"}`, problems: out.problems };
+        },
+    );
+
+    /** DR holds a restored ghost (the cases below need live tables, also when run alone with GUARDS_ONLY). */
+    const ensureRestored = async (): Promise<void> => {
+        if (drDb.tables(DATABASE).length > 0) return;
+        await mustPass(restore("baseline", { RESTORE_BACKUP_ID: FIRST, RESTORE_FORCE: "true" }), "baseline restore");
+    };
+
+    // ---- finding 11: a metadata lock on a live table ----
+    await run(
+        "finding 11: a session holding a metadata lock on a live table: the swap retries, then fails in bounded time",
+        async () => {
+            await ensureRestored();
+            const holder = await session(drDb, "root", "", [`BEGIN`, `SELECT COUNT(*) FROM \`${DATABASE}\`.posts`]);
+            try {
+                const env = podEnv(pod(dr, "mdl"), s3, {
+                    ...asRestore,
+                    RESTORE_BACKUP_ID: SECOND,
+                    RESTORE_FORCE: "true",
+                    RESTORE_LOCK_WAIT_SECONDS: "2",
+                    RESTORE_SWAP_ATTEMPTS: "3",
+                });
+                // The drill bounds the wait itself: the scripts before issue 10 waited a day (lock_wait_timeout).
+                let cut = false;
+                const steps = async (): Promise<StepsResult> => {
+                    const fetch = await runScript("restore-fetch.sh", env, { logFile });
+                    if (fetch.code !== 0) return { ok: false, seconds: 0, steps: [fetch], error: fetch.error };
+                    const apply = await runScript("restore-apply.sh", env, {
+                        logFile,
+                        onStart: (child) => {
+                            const timer = setTimeout(() => {
+                                cut = true;
+                                killGroup(child);
+                            }, MDL_BOUND_SECONDS * 1000);
+                            child.on("close", () => clearTimeout(timer));
+                        },
+                    });
+                    return { ok: apply.code === 0, seconds: apply.seconds, steps: [fetch, apply], error: apply.error };
+                };
+                const started = Date.now();
+                const out = await refusal(steps(), /could not lock the tables of 'ghost' in 3 attempts of 2s/);
+                const seconds = (Date.now() - started) / 1000;
+                if (cut) out.problems.push(`the apply step was still waiting after ${MDL_BOUND_SECONDS}s and was killed`);
+                const retries = (fs.readFileSync(logFile, "utf8").match(/the swap waited 2s for the metadata locks/g) ?? [])
+                    .length;
+                if (retries < 3) out.problems.push(`the log shows ${retries} waiting attempts, not 3`);
+                return { did: `${out.did} after ${seconds.toFixed(1)}s (3 attempts of 2s)`, problems: out.problems };
+            } finally {
+                holder.end();
+            }
+        },
+    );
+
+    // ---- finding 11: Ghost connected ----
+    await run("finding 11: a connected Ghost session on the live database refuses the restore", async () => {
+        await ensureRestored();
+        const ghost = await session(drDb, "ghost", "ghost-drill", ["SELECT 1"], DATABASE);
+        try {
+            return await refusal(
+                restore("ghost-running", { RESTORE_BACKUP_ID: SECOND, RESTORE_FORCE: "true" }),
+                /Ghost is connected to 'ghost'/,
+            );
+        } finally {
+            ghost.end();
+        }
+    });
+
+    // ---- finding 11: writes on the standby kept in <db>__previous; undo by the logged command ----
+    await run(
+        "finding 11: rows written on the standby are kept in ghost__previous, and the restore is undone by the logged command",
+        async () => {
+            const problems: string[] = [];
+            const first = await restore("standby-1", { RESTORE_BACKUP_ID: FIRST, RESTORE_FORCE: "true" });
+            if (!first.ok) throw new Error(`restoring ${FIRST} failed: ${first.error}`);
+            drDb.query(
+                "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('eeeeeeeeeeeeeeeeeeeeeee1', UUID(), 'Written on the standby', 'standby', NOW())",
+                DATABASE,
+            );
+            const withStandbyRow = drDb.checksums(DATABASE);
+            const second = await restore("standby-2", { RESTORE_BACKUP_ID: SECOND, RESTORE_FORCE: "true" });
+            if (!second.ok) throw new Error(`restoring ${SECOND} failed: ${second.error}`);
+            const output = second.steps.map((s) => s.output).join("\n");
+            if (!/WARNING: 'ghost' was written since \S+ was restored \(tables: [^)]*posts/.test(output))
+                problems.push("the restore did not warn that the standby's ghost was written (posts)");
+            problems.push(...diffChecksums(secondSums, drDb.checksums(DATABASE)).map((d) => `ghost is not ${SECOND}: ${d}`));
+            problems.push(
+                ...diffChecksums(withStandbyRow, drDb.checksums(PREVIOUS)).map(
+                    (d) => `${PREVIOUS} lost the standby's rows: ${d}`,
+                ),
+            );
+            const kept = drDb.query(`SELECT COUNT(*) FROM \`${PREVIOUS}\`.posts WHERE id = 'eeeeeeeeeeeeeeeeeeeeeee1'`);
+            // The undo command, exactly as the log names it, run with the restore user's client options.
+            const command = /To undo this restore's database swap \(Ghost stopped\): (.*) \(one RENAME TABLE/.exec(output)?.[1];
+            if (!command) throw new Error("the log names no undo command");
+            const home = path.join(root, "undo-home");
+            fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+            fs.writeFileSync(
+                path.join(home, ".my.cnf"),
+                `[client]\nuser=${RESTORE_USER}\npassword=${password}\nhost=127.0.0.1\nport=${drDb.port}\nprotocol=tcp\n`,
+                { mode: 0o600 },
+            );
+            execFileSync("bash", ["-c", command], { env: { PATH: DRILL_PATH, HOME: home }, encoding: "utf8" });
+            fs.rmSync(home, { recursive: true, force: true });
+            problems.push(
+                ...diffChecksums(withStandbyRow, drDb.checksums(DATABASE)).map(
+                    (d) => `after the undo, ghost is not what it was: ${d}`,
+                ),
+            );
+            problems.push(
+                ...diffChecksums(secondSums, drDb.checksums(PREVIOUS)).map(
+                    (d) => `after the undo, ${PREVIOUS} is not ${SECOND}: ${d}`,
+                ),
+            );
+            return {
+                did: `the standby's row was kept in ${PREVIOUS} (${kept} row) with a WARNING; "${command.slice(0, 70)}…" swapped it back`,
+                problems,
+            };
+        },
+    );
+
+    process.stdout.write(
+        `\nrestore-guards summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${cases - failed} passed, ${failed} failed\n`,
+    );
+    return failed === 0;
+}
+
+async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
+    const r = await result;
+    if (!r.ok) throw new Error(`${what} failed: ${r.error}`);
+}
+
+function refused(result: StepsResult, expect: RegExp): string[] {
+    if (result.ok) return ["the scripts succeeded; they should have refused"];
+    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
+    const problems: string[] = [];
+    if (!expect.test(result.error))
+        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
+    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
+    return problems;
+}
+
+function describe(result: StepsResult): string {
+    return result.ok ? "the scripts succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
+}
+
+/** Runs one statement as `user`; "" when it succeeded, else the client's error. */
+function tryQuery(db: MariaDb, user: string, password: string, sql: string): string {
+    try {
+        execFileSync("mariadb", ["--no-defaults", `-u${user}`, "-h127.0.0.1", `-P${db.port}`, "--protocol=tcp", "-e", sql], {
+            env: { PATH: DRILL_PATH, MYSQL_PWD: password },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        return "";
+    } catch (err: unknown) {
+        const text = String((err as { stderr?: Buffer }).stderr ?? err);
+        return text.split("\n").find((l) => l.startsWith("ERROR")) ?? (text.trim() || "failed");
+    }
+}
+
+/** A long-lived client session that has run `statements` (and holds what they took) until end(). */
+async function session(
+    db: MariaDb,
+    user: string,
+    password: string,
+    statements: string[],
+    database?: string,
+): Promise<{ end(): void }> {
+    const args = ["--no-defaults", `-u${user}`, "-h127.0.0.1", `-P${db.port}`, "--protocol=tcp", "-N", "--unbuffered"];
+    if (database) args.push(database);
+    const child: ChildProcess = spawn("mariadb", args, {
+        env: { PATH: DRILL_PATH, MYSQL_PWD: password },
+        stdio: ["pipe", "pipe", "inherit"],
+    });
+    child.stdin?.write(`${statements.join(";\n")};\nSELECT 'ready';\n`);
+    await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the ${user} session did not answer in 10 s`)), 10000);
+        let out = "";
+        child.stdout?.on("data", (d: Buffer) => {
+            out += d.toString();
+            if (out.includes("ready")) {
+                clearTimeout(timer);
+                resolve();
+            }
+        });
+    });
+    return {
+        end: () => {
+            child.stdin?.end();
+            child.kill("SIGTERM");
+        },
+    };
+}
+
+/**
+ * Polls /proc every few ms for processes of the restore (descendants of `child`, or any process whose environment
+ * names WORK_DIR under .drill/restore-guards) and records "pid N" for each one seen and "LEAK ..." for each one
+ * whose environment holds the password or a MARIADB_PASSWORD variable.
+ */
+function watchEnvironments(password: string, seen: Set<string>, child?: ChildProcess): { stop(): void } {
+    const scan = () => {
+        for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+            let environ: string;
+            let cmdline: string;
+            try {
+                environ = fs.readFileSync(`/proc/${pid}/environ`, "latin1");
+                cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " ").trim();
+            } catch {
+                continue;
+            }
+            if (!environ.includes("restore-guards")) continue;
+            if (child && !environ.includes("RESTORE_GHOST_USER=")) continue;
+            if (!seen.has(`pid ${pid}`)) seen.add(`pid ${pid}`);
+            const vars = environ.split("\0");
+            if (vars.some((v) => v.startsWith("MARIADB_PASSWORD=")))
+                seen.add(`LEAK: MARIADB_PASSWORD in the environment of ${cmdline}`);
+            if (environ.includes(password)) seen.add(`LEAK: the password in the environment of ${cmdline}`);
+        }
+    };
+    const timer = setInterval(scan, 5);
+    return { stop: () => clearInterval(timer) };
+}
+
+/** Files under `dirs` whose bytes contain `needle` (the Secret-like file itself excepted). */
+function findInTree(dirs: string[], needle: string, except: string): string[] {
+    const hits = new Set<string>();
+    const walk = (d: string) => {
+        if (!fs.existsSync(d)) return;
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (e.isFile() && p !== except && fs.statSync(p).size < 256 * 1024 * 1024 && fs.readFileSync(p).includes(needle))
+                hits.add(p);
+        }
+    };
+    for (const d of dirs) walk(d);
+    return [...hits];
+}
+
+function findNames(dirs: string[], pattern: RegExp): string[] {
+    const out = new Set<string>();
+    const walk = (d: string) => {
+        if (!fs.existsSync(d)) return;
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (pattern.test(e.name)) out.add(p);
+            if (e.isDirectory()) walk(p);
+        }
+    };
+    for (const d of dirs) walk(d);
+    return [...out];
+}
+
+/** Every view, trigger, routine and event of DATABASE, as SHOW CREATE prints it (creation times aside). */
+function objectDefinitions(db: MariaDb): string[] {
+    const q = (sql: string) => (db.query(sql) === "" ? [] : db.query(sql).split("\n"));
+    const out: string[] = [];
+    for (const t of q(`SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = '${DATABASE}' ORDER BY 1`))
+        out.push(`trigger ${db.query(`SHOW CREATE TRIGGER \`${t}\``, DATABASE).split("\t").slice(0, 6).join("\t")}`);
+    for (const r of q(
+        `SELECT CONCAT(routine_type, ' ', routine_name) FROM information_schema.routines WHERE routine_schema = '${DATABASE}' ORDER BY 1`,
+    )) {
+        const [type, name] = r.split(" ");
+        out.push(`${type.toLowerCase()} ${db.query(`SHOW CREATE ${type} \`${name}\``, DATABASE)}`);
+    }
+    for (const e of q(`SELECT event_name FROM information_schema.events WHERE event_schema = '${DATABASE}' ORDER BY 1`))
+        out.push(`event ${db.query(`SHOW CREATE EVENT \`${e}\``, DATABASE)}`);
+    for (const v of q(`SELECT table_name FROM information_schema.views WHERE table_schema = '${DATABASE}' ORDER BY 1`))
+        out.push(`view ${db.query(`SHOW CREATE VIEW \`${v}\``, DATABASE)}`);
+    return out;
+}
+
+/** DR's objects are DC's, definer aside, and each is owned by `definer`. */
+function sameObjects(dcDb: MariaDb, drDb: MariaDb, definer: string): string[] {
+    const strip = (d: string) => d.replace(/DEFINER=`[^`]*`@`[^`]*`/g, "DEFINER=?");
+    const dcDefs = objectDefinitions(dcDb).map(strip);
+    const drDefs = objectDefinitions(drDb);
+    const problems: string[] = [];
+    if (dcDefs.length < 5) problems.push(`DC has ${dcDefs.length} objects, the drill made 5 more`);
+    for (const d of drDefs.map(strip)) if (!dcDefs.includes(d)) problems.push(`DR object differs from DC's: ${d.slice(0, 160)}`);
+    if (drDefs.length !== dcDefs.length) problems.push(`DR has ${drDefs.length} objects, DC ${dcDefs.length}`);
+    const owners = drDb.query(
+        `SELECT definer FROM information_schema.triggers WHERE trigger_schema = '${DATABASE}'
+         UNION ALL SELECT definer FROM information_schema.routines WHERE routine_schema = '${DATABASE}'
+         UNION ALL SELECT definer FROM information_schema.events WHERE event_schema = '${DATABASE}'
+         UNION ALL SELECT definer FROM information_schema.views WHERE table_schema = '${DATABASE}'`,
+    );
+    for (const o of owners.split("\n").filter((l) => l !== ""))
+        if (o !== definer) problems.push(`DR object owned by ${o}, not ${definer}`);
+    return problems;
+}
+
+/** The pod's uid owns the mounted Secret (kubelet's fsGroup does that in the cluster). */
+function podOwns(...files: string[]): void {
+    if (drillIsRoot()) for (const f of files) fs.chownSync(f, POD_UID, POD_GID);
+}
+
+function writeContent(dir: string, generation: string): void {
+    fs.mkdirSync(path.join(dir, "images", "2026"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "settings"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "images", "2026", `photo-${generation}.png`), crypto.randomBytes(20 * 1024));
+    fs.writeFileSync(path.join(dir, "settings", "routes.yaml"), `# ${generation}\nroutes:\n`);
+}
+
+/** Every file under dir with its sha256. */
+function fingerprint(dir: string): string {
+    const out: string[] = [];
+    const walk = (d: string) => {
+        if (!fs.existsSync(d)) return;
+        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else out.push(`${path.relative(dir, p)} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
+        }
+    };
+    walk(dir);
+    return out.join("\n");
+}
+
+runMain(main);
