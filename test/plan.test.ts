@@ -4,10 +4,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, plan } from "../tools/plan";
+import { DC, DR } from "./fixtures";
+import { cachedRun } from "./mocks";
 
 describe("offline plan", function () {
     this.timeout(60000);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+
+    it("the README's deploy section quotes the offline plan's resource counts of both stacks", async () => {
+        const [dc, dr] = await Promise.all([cachedRun("dc", DC), cachedRun("dr", DR)]);
+        const readme = fs.readFileSync("README.md", "utf8").replace(/\s+/g, " ");
+        const quoted = `lists ${dc.mocks.resources.length} resources for dc (it also owns both backup buckets) and ${dr.mocks.resources.length} for dr`;
+        assert.ok(readme.includes(quoted), `README should say: ${quoted}`);
+    });
 
     it("writes resources.json (remote components with their inputs, secrets masked) and the manifests", async () => {
         const outDir = path.join(tmp, "dr");
