@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import { AWS_LOAD_BALANCER_CONTROLLER_POLICY, LBC_CLUSTER_TAG } from "../components/addons/awsLoadBalancerController";
 import { CLUSTER_AUTOSCALER_IMAGE, CLUSTER_AUTOSCALER_IMAGE_TAGS, EBS_CSI_DRIVER } from "../components/pins";
 import { DC, withConfig } from "./fixtures";
-import { cachedRun, MOCK_EBS_CSI_ADDON_VERSION, MockRun, RecordedResource, unwrapSecrets } from "./mocks";
+import { inputsOf } from "./helpers";
+import { cachedRun, MOCK_EBS_CSI_ADDON_VERSION, MockRun, RecordedResource } from "../tools/mocks";
 
-const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const conditionKeys = (s: { Condition?: Record<string, Record<string, unknown>> }) =>
     Object.values(s.Condition ?? {}).flatMap((kv) => Object.keys(kv));
 /** The IRSA policy document of the component of `type`. */

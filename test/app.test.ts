@@ -9,20 +9,11 @@ import { INSTANCE_FAMILIES, instanceMemoryMi, parseConfig } from "../stacks/conf
 import { CONFIG_KEYS } from "../stacks/schema";
 import { plan } from "../tools/plan";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import {
-    cachedRun,
-    isSecretValue,
-    MOCK_EBS_CSI_ADDON_VERSION,
-    MockRun,
-    RecordedResource,
-    runStack,
-    unwrapSecrets,
-} from "./mocks";
+import { envOf, inputsOf } from "./helpers";
+import { cachedRun, isSecretValue, MOCK_EBS_CSI_ADDON_VERSION, MockRun, runStack } from "../tools/mocks";
 
-const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const deployment = (run: MockRun) => inputsOf(run.mocks.one("kubernetes:apps/v1:Deployment", "ghost-deployment"));
 const podSpec = (run: MockRun) => deployment(run).spec.template.spec;
-const envOf = (container: any) => Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
 for (const [stack, config] of [
     ["dc", DC],

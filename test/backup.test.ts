@@ -6,10 +6,9 @@ import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/jo
 import { isCronSchedule } from "../stacks/config";
 import { deriveRole } from "../stacks/roles";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import { MockRun, RecordedResource, cachedRun, unwrapSecrets } from "./mocks";
+import { envOf, inputsOf } from "./helpers";
+import { MockRun, cachedRun } from "../tools/mocks";
 
-const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
-const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
 const BUCKETS = {
     "eu-west-1": "ghost-dcdr-blog-example-com-backups-eu-west-1",
     "eu-west-2": "ghost-dcdr-blog-example-com-backups-eu-west-2",

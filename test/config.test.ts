@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/pins";
 import { hostnameProblem, parseConfig } from "../stacks/config";
 import { CONFIG_KEYS } from "../stacks/schema";
-import { RecordingMocks, runStack } from "./mocks";
+import { RecordingMocks, runStack } from "../tools/mocks";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
 
 describe("config", () => {

@@ -13,9 +13,9 @@ import {
 import { deriveRole } from "../stacks/roles";
 import { plan } from "../tools/plan";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import { MockRun, RecordedResource, RecordingMocks, cachedRun, runStack, unwrapSecrets } from "./mocks";
+import { inputsOf } from "./helpers";
+import { MockRun, RecordedResource, RecordingMocks, cachedRun, runStack } from "../tools/mocks";
 
-const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const PEER = "acme/ghost-dcdr/dr";
 
 interface State {

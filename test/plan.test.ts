@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, plan } from "../tools/plan";
 import { DC, DR } from "./fixtures";
-import { cachedRun } from "./mocks";
+import { cachedRun } from "../tools/mocks";
 
 describe("offline plan", function () {
     this.timeout(60000);

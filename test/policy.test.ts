@@ -22,7 +22,7 @@ import {
     unpinnedImageReason,
 } from "../policy/policies";
 import { DC, DR } from "./fixtures";
-import { MOCK_ACCOUNT, MockRun, runStack, unwrapSecrets } from "./mocks";
+import { MOCK_ACCOUNT, MockRun, runStack, unwrapSecrets, wireSecret } from "../tools/mocks";
 
 type Case = [type: string, inputs: Props];
 type FailCase = [type: string, inputs: Props, message: RegExp];
@@ -623,7 +623,7 @@ describe("policy pack: each policy on a compliant and a violating resource", () 
     });
 });
 
-/** What the mocks recorded, as the pack's stack policies would see it (ids and ARNs follow test/mocks.ts). */
+/** What the mocks recorded, as the pack's stack policies would see it (ids and ARNs follow tools/mocks.ts). */
 function stackResources(run: MockRun): StackResource[] {
     return run.mocks.resources.map((r) => {
         const region = run.mocks.regionOf(r.provider) ?? "mock-region-1";
@@ -744,7 +744,7 @@ describe("policy pack served by @pulumi/policy (gRPC, as the Pulumi CLI runs it)
     });
 
     it("sees through secrets, and defers (advisory) a check whose value is unknown in preview", async () => {
-        const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
+        const secret = wireSecret("hunter2");
         const leaked = await analyze("kubernetes:core/v1:ConfigMap", { data: { DB_PASSWORD: secret } });
         assert.match(
             leaked

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { SKIP_AWS_CONTAINERS } from "../components/backup/jobs";
 import { GHOST_SCHEMA_TABLES, RESTORE_PASSWORD_KEY, RESTORE_USER, restoreGrants } from "../components/mariadb";
 import { DC, DR } from "./fixtures";
-import { isSecretValue, MockRun, RecordedResource, cachedRun, unwrapSecrets } from "./mocks";
+import { isSecretValue, MockRun, RecordedResource, cachedRun, unwrapSecrets } from "../tools/mocks";
 
 const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const envOf = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));

@@ -9,12 +9,12 @@ import { EXTERNAL_DNS_DEFAULTS } from "../components/addons/externalDns";
 import { validateManifest } from "../tools/k8sSchema";
 import { manifestsOf } from "../tools/plan";
 import { DC, DR, withConfig } from "./fixtures";
-import { MockRun, RecordedResource, cachedRun, unwrapSecrets } from "./mocks";
+import { inputsOf } from "./helpers";
+import { MockRun, RecordedResource, cachedRun } from "../tools/mocks";
 
 const STACKS = { dc: { config: DC, region: "eu-west-1" }, dr: { config: DR, region: "eu-west-2" } } as const;
 
 /** Inputs with secret wrappers removed, for assertions on values. */
-const inputsOf = (r: RecordedResource) => unwrapSecrets(r.inputs) as Record<string, any>;
 const children = (run: MockRun, parent: RecordedResource) => run.mocks.resources.filter((r) => r.parent === parent.urn);
 const child = (run: MockRun, parent: RecordedResource, type: string) => {
     const found = children(run, parent).filter((r) => r.type === type);

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { maskSecrets, RecordedResource, runStack } from "../test/mocks";
+import { maskSecrets, RecordedResource, runStack } from "./mocks";
 import { readStackFile } from "./stackFile";
 
 export interface PlanArgs {

@@ -1,6 +1,6 @@
 /** The offline plans the checks read: the real program run in-process under the shared mocks, as `npm run plan` runs it. */
 import * as path from "node:path";
-import { cachedRun, unwrapSecrets } from "../../test/mocks";
+import { cachedRun, unwrapSecrets } from "../mocks";
 import { readStackFile } from "../stackFile";
 
 /** The stacks whose plans are checked, each from its committed `Pulumi.<stack>.yaml`. */

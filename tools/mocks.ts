@@ -17,6 +17,11 @@ export const MOCK_EBS_CSI_ADDON_VERSION = "v0.0.0-eksbuild.mock";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/** A value wrapped as the engine sends a secret: for tests that build inputs by hand. */
+export function wireSecret(value: unknown): Record<string, unknown> {
+    return { [SIG_KEY]: SECRET_SIG, value };
+}
+
 export function isSecretValue(v: unknown): v is { value: unknown } {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
@@ -113,7 +118,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider });
         const answer = this.invokeAnswers[args.token];
         if (!answer) {
-            throw new Error(`unanswered invoke ${args.token}: add an answer in test/mocks.ts if the program really needs it`);
+            throw new Error(`unanswered invoke ${args.token}: add an answer in tools/mocks.ts if the program really needs it`);
         }
         return answer(args.inputs, this.regionOf(args.provider) ?? "mock-region-1");
     }
