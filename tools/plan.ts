@@ -1,5 +1,5 @@
 /**
- * Offline plan: `npm run plan -- --stack <dc|dr> [--config <file>]`.
+ * Offline plan: `npm run plan -- --stack <dc|dr> [--config <file>] [--out <dir>]`.
  * Runs the real program under the shared mocks (no credentials, no network), prints the resource tree with
  * secrets masked, and writes out/plan/<stack>/resources.json plus the Kubernetes objects the program creates
  * directly as YAML under out/plan/<stack>/manifests/. Invalid config prints the validation message, exit 2.
@@ -20,10 +20,12 @@ export interface PlanArgs {
 export function parseArgs(argv: string[]): PlanArgs {
     let stack: string | undefined;
     let configFile: string | undefined;
+    let outDir: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack" || arg === "-s") stack = argv[++i];
         else if (arg === "--config") configFile = argv[++i];
+        else if (arg === "--out") outDir = argv[++i];
         else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
     if (!stack) throw new UsageError("--stack is required");
@@ -32,7 +34,7 @@ export function parseArgs(argv: string[]): PlanArgs {
     if (!fs.existsSync(configFile)) {
         throw new UsageError(`${configFile} does not exist; pass --config <file> in the Pulumi.<stack>.yaml format`);
     }
-    return { stack, configFile, outDir: path.join("out", "plan", stack) };
+    return { stack, configFile, outDir: outDir ?? path.join("out", "plan", stack) };
 }
 
 class UsageError extends Error {}
@@ -118,7 +120,7 @@ if (require.main === module) {
     try {
         args = parseArgs(process.argv.slice(2));
     } catch (e) {
-        console.error(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <dc|dr> [--config <file>]`);
+        console.error(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <dc|dr> [--config <file>] [--out <dir>]`);
         process.exit(2);
     }
     plan(args).then(
