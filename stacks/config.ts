@@ -5,11 +5,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeAmiType } from "../components/cluster";
+import type { SmtpConfig } from "../components/ghost";
+import type { Site } from "../components/site";
 import { EBS_CSI_DRIVER, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../components/pins";
 import { Cidr, cidrsOverlap, formatCidr, parseCidr, planSubnets, SubnetPlan, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from "./cidr";
 import { CONFIG_KEYS, ConfigKey, KeySpec, PROJECT } from "./schema";
 
-export type Site = "dc" | "dr";
+export type { Site } from "../components/site";
 export type NatStrategy = "single" | "perAz";
 
 export interface SiteConfig {
@@ -54,14 +56,6 @@ export interface SiteConfig {
     readonly failover: FailoverConfig;
     /** Tags for every AWS resource of the site. */
     readonly tags: Readonly<Record<string, string>>;
-}
-
-export interface SmtpConfig {
-    readonly host: string;
-    readonly port: number;
-    /** Empty when the server takes unauthenticated mail. */
-    readonly user: string;
-    readonly from: string;
 }
 
 export interface AppConfig {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Site } from "../../stacks/config";
+import type { Site } from "../site";
 
 /** Route 53 HTTPS health check cadence for automatic DNS failover (the fast interval). */
 export const HEALTH_CHECK_INTERVAL_S = 10;
@@ -66,7 +66,6 @@ export interface PublicDomainArgs {
  * a gap.
  */
 export class PublicDomain extends pulumi.ComponentResource {
-    readonly target: Site;
     readonly healthCheckId?: pulumi.Output<string>;
 
     constructor(name: string, args: PublicDomainArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -113,7 +112,6 @@ export class PublicDomain extends pulumi.ComponentResource {
         record("primary", args.target, args.automatic && args.target === "dc" ? healthCheck?.id : undefined);
         record("secondary", failoverTo);
 
-        this.target = args.target;
         this.healthCheckId = healthCheck?.id;
         this.registerOutputs({ healthCheckId: this.healthCheckId });
     }

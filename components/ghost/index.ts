@@ -1,11 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SmtpConfig } from "../../stacks/config";
 import { MARIADB_CLIENT_LABEL } from "../mariadb";
 
 export const GHOST_PORT = 2368;
 /** Answers 200 only when Ghost's app and its database connection are up. */
 export const GHOST_HEALTH_PATH = "/ghost/api/admin/site/";
+
+/** Ghost's outgoing mail (config `smtp*`); the password comes separately, as a secret. */
+export interface SmtpConfig {
+    readonly host: string;
+    readonly port: number;
+    /** Empty when the server takes unauthenticated mail. */
+    readonly user: string;
+    readonly from: string;
+}
 
 export interface GhostArgs {
     namespace: pulumi.Input<string>;
