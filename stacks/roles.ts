@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsFailover, DrMode, Site, SiteConfig } from "./config";
+import { OUTPUT } from "./outputs";
 
 export type RestoreMode = "none" | "scheduled" | "on-bring-up";
 
@@ -85,7 +86,7 @@ export async function resolveRole(config: SiteConfig): Promise<SiteRole> {
     let peer: PeerState | undefined;
     if (config.site === "dc" && config.failover.peerStack) {
         const ref = new pulumi.StackReference(`${config.site}-peer`, { name: config.failover.peerStack });
-        const [site, flag] = await Promise.all([ref.getOutputDetails("siteName"), ref.getOutputDetails("failover")]);
+        const [site, flag] = await Promise.all([ref.getOutputDetails(OUTPUT.siteName), ref.getOutputDetails(OUTPUT.failover)]);
         peer = { deployed: site.value !== undefined, failover: flag.value === true };
     }
     return deriveRole({

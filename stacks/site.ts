@@ -17,11 +17,16 @@ import { MariaDb } from "../components/mariadb";
 import { Network } from "../components/network";
 import { Storage } from "../components/storage";
 import * as k8s from "@pulumi/kubernetes";
-import { SiteConfig, SiteSecrets } from "./config";
+import { Site, SiteConfig, SiteSecrets } from "./config";
 import { resolveRole, SiteRole } from "./roles";
 
+/**
+ * The stack's outputs, exactly as `pulumi stack output` shows them (index.ts returns this object unchanged). The
+ * names another stack or tool reads are in stacks/outputs.ts; renaming one breaks a deployed peer.
+ */
 export interface SiteOutputs {
-    site: string;
+    /** "dc" or "dr". The dc stack reads the dr stack's: a peer without it has never been deployed. */
+    siteName: Site;
     region: string;
     clusterName: pulumi.Output<string>;
     kubeconfig: pulumi.Output<string>;
@@ -33,8 +38,9 @@ export interface SiteOutputs {
     siteHostname: string;
     externalDnsEnabled: boolean;
     externalDnsRoleArn: pulumi.Output<string>;
+    /** What this site does now; `role` says it in full. */
     active: boolean;
-    /** dr: its failover flag (the dc stack reads this). dc: false. */
+    /** dr: its failover flag, which the dc stack reads. dc: false. */
     failover: boolean;
     role: SiteRole;
     dnsSwitchTime: string;
@@ -45,6 +51,7 @@ export interface SiteOutputs {
     ghostAdminUrl: pulumi.Output<string>;
     ghostSiteUrl: pulumi.Output<string>;
     databaseHost: pulumi.Output<string>;
+    /** Secrets: `pulumi stack output --show-secrets databasePassword -s <stack>` prints them; nothing else does. */
     databasePassword: pulumi.Output<string>;
     databaseRootPassword: pulumi.Output<string>;
 }
@@ -317,7 +324,7 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
     }
 
     return {
-        site: config.site,
+        siteName: config.site,
         region: config.region,
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,

@@ -71,7 +71,7 @@ async function deploy(state: State): Promise<{ dc: Observed; dr?: Observed }> {
     if (state.peerDeployed) {
         // What dc sees is the dr stack's outputs as of dc's last update: before the flag unless refreshed.
         const seenByDc = await cachedRun("dr", drConfig(state.dcRefreshed ? state.failover : false));
-        peerOutputs[PEER] = { siteName: seenByDc.outputs.site, failover: seenByDc.outputs.failover };
+        peerOutputs[PEER] = { siteName: seenByDc.outputs.siteName, failover: seenByDc.outputs.failover };
         dr = await cachedRun("dr", drConfig(state.failover));
     }
     const dc = await cachedRun(

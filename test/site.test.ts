@@ -7,6 +7,7 @@ import {
 } from "../components/addons/awsLoadBalancerController";
 import { EXTERNAL_DNS_DEFAULTS } from "../components/addons/externalDns";
 import { validateManifest } from "../tools/k8sSchema";
+import { OUTPUT } from "../stacks/outputs";
 import { manifestsOf } from "../tools/plan";
 import { DC, DR, withConfig } from "./fixtures";
 import { inputsOf } from "./helpers";
@@ -221,6 +222,13 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
 
         it("exports the kubeconfig and the database passwords as secrets, and nothing else secret", () => {
             assert.deepEqual(run.secretOutputs.sort(), ["databasePassword", "databaseRootPassword", "kubeconfig"]);
+        });
+
+        it("exports every output the peer stack and the switchover read (stacks/outputs.ts), under that name", () => {
+            for (const name of Object.values(OUTPUT)) assert.ok(name in run.outputs, `output ${name} missing`);
+            assert.equal(run.outputs[OUTPUT.siteName], stack);
+            assert.equal(run.outputs[OUTPUT.failover], false);
+            assert.equal(run.outputs[OUTPUT.backupPrefix], `ghost/${stack}/`);
         });
 
         it("creates Kubernetes objects that pass the Kubernetes schema", async () => {

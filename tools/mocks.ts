@@ -5,9 +5,10 @@
  * rather than hang.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, RawConfig } from "../stacks/config";
+import type { RawConfig } from "../stacks/config";
 import { CONFIG_KEYS, PROJECT } from "../stacks/schema";
-import { buildSite, SiteOutputs } from "../stacks/site";
+import { program } from "../stacks/program";
+import type { SiteOutputs } from "../stacks/site";
 
 export const MOCK_ACCOUNT = "123456789012";
 /** What the mocks answer for the most recent EBS CSI add-on build: clearly not a real one. */
@@ -305,8 +306,7 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
         .filter(([, s]) => "secret" in s && s.secret)
         .map(([k]) => `${PROJECT}:${k}`);
     pulumi.runtime.setAllConfig({ ...config } as Record<string, string>, secretKeys);
-    const { config: siteConfig, secrets } = loadConfig();
-    const site: SiteOutputs = await buildSite(siteConfig, secrets);
+    const site: SiteOutputs = await program();
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(site)) {

@@ -14,8 +14,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-
-export type SiteName = "dc" | "dr";
+import type { Site } from "../components/site";
+import { OUTPUT } from "../stacks/outputs";
+import { ConfigKey, PROJECT } from "../stacks/schema";
 
 /** Everything the switchover does to the world; the tests pass a recording fake. */
 export interface Ops {
@@ -37,13 +38,14 @@ export interface Stacks {
     dr: string;
 }
 
-const KEY = (k: string) => `ghost-dcdr:${k}`;
+/** A config key of this project, checked against the schema by the compiler. */
+const KEY = (k: ConfigKey) => `${PROJECT}:${k}`;
 /** S3 replication of a small backup set normally lands within minutes; RTC's SLA is 15. */
 const REPLICATION_TIMEOUT_S = 20 * 60;
 
 /** Moves the active role to `to`. Returns the backup id that both sites hold at the end. */
-export async function switchover(to: SiteName, stacks: Stacks, ops: Ops): Promise<string> {
-    const from: SiteName = to === "dr" ? "dc" : "dr";
+export async function switchover(to: Site, stacks: Stacks, ops: Ops): Promise<string> {
+    const from: Site = to === "dr" ? "dc" : "dr";
     let n = 0;
     const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
         n += 1;
@@ -58,16 +60,16 @@ export async function switchover(to: SiteName, stacks: Stacks, ops: Ops): Promis
         await ops.outputs(stacks[from]),
         await ops.outputs(stacks[to]),
     ]);
-    if (toOut.siteName !== to)
+    if (toOut[OUTPUT.siteName] !== to)
         throw new Error(`${stacks[to]} is not a deployed ${to} site (run pulumi up -s ${stacks[to]} first)`);
-    if (fromOut.active !== true || toOut.active !== false) {
+    if (fromOut[OUTPUT.active] !== true || toOut[OUTPUT.active] !== false) {
         throw new Error(
-            `${from} must be the active site and ${to} the standby; now ${from}.active=${String(fromOut.active)}, ${to}.active=${String(toOut.active)}`,
+            `${from} must be the active site and ${to} the standby; now ${from}.active=${String(fromOut[OUTPUT.active])}, ${to}.active=${String(toOut[OUTPUT.active])}`,
         );
     }
-    const fromBucket = String(fromOut.backupBucket);
-    const toBucket = String(toOut.backupBucket);
-    const prefix = String(fromOut.backupPrefix);
+    const fromBucket = String(fromOut[OUTPUT.backupBucket]);
+    const toBucket = String(toOut[OUTPUT.backupBucket]);
+    const prefix = String(fromOut[OUTPUT.backupPrefix]);
 
     await step(`freeze writes on ${from}: maintenance page, Ghost stopped`, async () => {
         await ops.setConfig(stacks[from], KEY("maintenance"), "true");
@@ -75,13 +77,13 @@ export async function switchover(to: SiteName, stacks: Stacks, ops: Ops): Promis
     });
     const backupId = await step(`final backup on ${from}`, async () => {
         await ops.runJobFromCronJob(stacks[from], "ghost-backup");
-        const id = await ops.newestBackupId(fromBucket, String(fromOut.region), prefix);
+        const id = await ops.newestBackupId(fromBucket, String(fromOut[OUTPUT.region]), prefix);
         if (!id) throw new Error(`the final backup left no complete set under s3://${fromBucket}/${prefix}`);
         ops.log(`    final backup set ${id}`);
         return id;
     });
     await step(`wait for ${backupId} to replicate to ${toBucket}`, () =>
-        ops.waitForObject(toBucket, String(toOut.region), `${prefix}${backupId}/manifest.json`, REPLICATION_TIMEOUT_S),
+        ops.waitForObject(toBucket, String(toOut[OUTPUT.region]), `${prefix}${backupId}/manifest.json`, REPLICATION_TIMEOUT_S),
     );
     await step(`restore ${backupId} on ${to} (still standby)`, async () => {
         await ops.setConfig(stacks[to], KEY("restoreBackupId"), backupId);
@@ -112,7 +114,7 @@ export async function switchover(to: SiteName, stacks: Stacks, ops: Ops): Promis
     return backupId;
 }
 
-export function parseArgs(argv: string[]): { to: SiteName; stacks: Stacks } {
+export function parseArgs(argv: string[]): { to: Site; stacks: Stacks } {
     const args: Record<string, string> = {};
     for (let i = 0; i < argv.length; i += 2) {
         const flag = argv[i];
