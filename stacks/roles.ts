@@ -59,7 +59,7 @@ export interface SiteRole {
     readonly ghostReplicas: 0 | 1;
 }
 
-/** Pure: the role of a site from its inputs. Table-tested over every combination. */
+/** Pure: the role of a site from its inputs. test/roles.test.ts checks its invariants over every combination (320). */
 export function deriveRole(inputs: RoleInputs): SiteRole {
     // dr is active by its own flag; dc sees dr's flag only while dr is deployed.
     const drIsActive = inputs.site === "dr" ? inputs.flag : inputs.peer?.deployed === true && inputs.peer.failover;
