@@ -8,7 +8,8 @@ after=${2:-$(mktemp -d)}
 status=0
 for stack in dc dr; do
   npm run -s plan -- --stack "$stack" --out "$after/$stack" >/dev/null
-  diff -ru "$before/$stack" "$after/$stack" || status=1
+  diff -u "$before/$stack/resources.json" "$after/$stack/resources.json" || status=1
+  diff -ru "$before/$stack/manifests" "$after/$stack/manifests" || status=1
 done
 [ "$status" -eq 0 ] && echo "plan-diff: dc and dr plans identical to $before"
 exit "$status"
