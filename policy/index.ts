@@ -2,13 +2,13 @@
  * The ghost-dcdr CrossGuard policy pack: `pulumi preview --policy-pack policy` (docs/policy.md).
  *
  * Constructing a PolicyPack starts the analyzer's gRPC server and prints its port, so this file only adapts the
- * pure policies of ./policies.ts to @pulumi/policy; the tests import ./policies.ts directly.
+ * pure policies that ./policies.ts assembles to @pulumi/policy; the tests import those files directly.
  */
 import { PolicyPack, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { RESOURCE_POLICIES, STACK_POLICIES, StackResource } from "./policies";
 
 /** The engine's view of a resource in the shape the pure stack policies take. */
-export function toStackResource(r: PolicyResource): StackResource {
+function toStackResource(r: PolicyResource): StackResource {
     const propertyDependencies: Record<string, string[]> = {};
     for (const [key, deps] of Object.entries(r.propertyDependencies)) propertyDependencies[key] = deps.map((d) => d.urn);
     return { type: r.type, name: r.name, urn: r.urn, inputs: r.props, propertyDependencies };
