@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/pins";
-import { hostnameProblem, parseConfig } from "../stacks/config";
-import { CONFIG_KEYS } from "../stacks/schema";
+import { ConfigInput, hostnameProblem, parseConfig, readSections } from "../stacks/config";
+import { CONFIG_KEYS, SECTIONS } from "../stacks/schema";
 import { RecordingMocks, runStack } from "../tools/mocks";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
 
@@ -203,12 +203,12 @@ describe("config", () => {
         [
             "an instance family whose memory is unknown",
             { "ghost-dcdr:nodeInstanceType": "x2gd.large" },
-            'ghost-dcdr:nodeInstanceType: "x2gd.large" is not of an instance family whose memory this program knows (t3, t3a, t4g, m5, m5d, m5n, m5dn, m5a, m5ad, m6i, m6id, m6in, m6idn, m6a, m6g, m6gd, m7i, m7i-flex, m7a, m7g, m7gd, m8g, m8gd, c5, c5d, c5a, c5ad, c6i, c6id, c6in, c6a, c6g, c6gd, c6gn, c7i, c7i-flex, c7a, c7g, c7gd, c7gn, c8g, c8gd, r5, r5d, r5n, r5dn, r5b, r5a, r5ad, r6i, r6id, r6in, r6idn, r6a, r6g, r6gd, r7i, r7a, r7g, r7gd, r8g, r8gd). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc, or add the family to INSTANCE_FAMILIES in stacks/config.ts',
+            'ghost-dcdr:nodeInstanceType: "x2gd.large" is not of an instance family whose memory this program knows (t3, t3a, t4g, m5, m5d, m5n, m5dn, m5a, m5ad, m6i, m6id, m6in, m6idn, m6a, m6g, m6gd, m7i, m7i-flex, m7a, m7g, m7gd, m8g, m8gd, c5, c5d, c5a, c5ad, c6i, c6id, c6in, c6a, c6g, c6gd, c6gn, c7i, c7i-flex, c7a, c7g, c7gd, c7gn, c8g, c8gd, r5, r5d, r5n, r5dn, r5b, r5a, r5ad, r6i, r6id, r6in, r6idn, r6a, r6g, r6gd, r7i, r7a, r7g, r7gd, r8g, r8gd). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc, or add the family to INSTANCE_FAMILIES in components/cluster/instances.ts',
         ],
         [
             "c5n, whose memory per size differs from c5's",
             { "ghost-dcdr:nodeInstanceType": "c5n.xlarge" },
-            'ghost-dcdr:nodeInstanceType: "c5n.xlarge" is not of an instance family whose memory this program knows (t3, t3a, t4g, m5, m5d, m5n, m5dn, m5a, m5ad, m6i, m6id, m6in, m6idn, m6a, m6g, m6gd, m7i, m7i-flex, m7a, m7g, m7gd, m8g, m8gd, c5, c5d, c5a, c5ad, c6i, c6id, c6in, c6a, c6g, c6gd, c6gn, c7i, c7i-flex, c7a, c7g, c7gd, c7gn, c8g, c8gd, r5, r5d, r5n, r5dn, r5b, r5a, r5ad, r6i, r6id, r6in, r6idn, r6a, r6g, r6gd, r7i, r7a, r7g, r7gd, r8g, r8gd). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc, or add the family to INSTANCE_FAMILIES in stacks/config.ts',
+            'ghost-dcdr:nodeInstanceType: "c5n.xlarge" is not of an instance family whose memory this program knows (t3, t3a, t4g, m5, m5d, m5n, m5dn, m5a, m5ad, m6i, m6id, m6in, m6idn, m6a, m6g, m6gd, m7i, m7i-flex, m7a, m7g, m7gd, m8g, m8gd, c5, c5d, c5a, c5ad, c6i, c6id, c6in, c6a, c6g, c6gd, c6gn, c7i, c7i-flex, c7a, c7g, c7gd, c7gn, c8g, c8gd, r5, r5d, r5n, r5dn, r5b, r5a, r5ad, r6i, r6id, r6in, r6idn, r6a, r6g, r6gd, r7i, r7a, r7g, r7gd, r8g, r8gd). Fix: pulumi config set ghost-dcdr:nodeInstanceType m6i.large -s dc, or add the family to INSTANCE_FAMILIES in components/cluster/instances.ts',
         ],
         [
             "a size the family does not come in",
@@ -260,6 +260,56 @@ describe("config", () => {
         });
         assert.equal(problems.length, 3);
         assert.ok(problems.every((p) => !p.includes("\n")));
+    });
+
+    it("reports problems in section order (site, network, cluster, dns, app, backup, failover), unknown keys first", () => {
+        const problems = configProblems({
+            "ghost-dcdr:maintenance": "maybe",
+            "ghost-dcdr:drMode": "hot",
+            "ghost-dcdr:ghostCpu": "lots",
+            "ghost-dcdr:domain": "x",
+            "ghost-dcdr:nodeDiskGi": "5",
+            "ghost-dcdr:natGateways": "one",
+            "aws:region": "mars",
+            "ghost-dcdr:nodeMaxsize": "5",
+        });
+        assert.deepEqual(
+            problems.map((p) => p.slice(0, p.indexOf(": "))),
+            [
+                "ghost-dcdr:nodeMaxsize",
+                "aws:region",
+                "ghost-dcdr:natGateways",
+                "ghost-dcdr:nodeDiskGi",
+                "ghost-dcdr:domain",
+                "ghost-dcdr:ghostCpu",
+                "ghost-dcdr:drMode",
+                "ghost-dcdr:maintenance",
+            ],
+        );
+    });
+
+    it("reads every schema key in exactly one section, the one stacks/schema.ts gives it", () => {
+        for (const [raw, stack] of [
+            [DC, "dc"],
+            [DR, "dr"],
+        ] as const) {
+            const input = new ConfigInput(raw, stack);
+            readSections(input);
+            for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+                const readBy = [...new Set(input.reads.filter((r) => r.key === key).map((r) => r.section))];
+                assert.deepEqual(readBy, [spec.section], `${key} is read by ${readBy.join(", ") || "no section"}`);
+            }
+            assert.deepEqual([...new Set(input.reads.map((r) => r.section))], [...SECTIONS], "sections read in order");
+        }
+    });
+
+    it("takes the example of a number's fix from the schema default", () => {
+        for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+            if (spec.type !== "integer") continue;
+            assert.deepEqual(configProblems({ [`ghost-dcdr:${key}`]: "many" }), [
+                `ghost-dcdr:${key}: "many" is not a whole number. Fix: pulumi config set ghost-dcdr:${key} ${spec.default} -s dc`,
+            ]);
+        }
     });
 
     it("knows hostnames", () => {

@@ -1,8 +1,7 @@
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { providersFor } from "../providers";
-import type { SubnetPlan } from "../../stacks/cidr";
-import type { NatStrategy } from "../../stacks/config";
+import type { NatStrategy, SubnetPlan } from "./subnets";
 
 export interface NetworkArgs {
     /** VPC CIDR, already validated (/16 to /20). */

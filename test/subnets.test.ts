@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { cidrsOverlap, formatCidr, parseCidr, planSubnets, Cidr } from "../stacks/cidr";
+import { cidrsOverlap, formatCidr, parseCidr, planSubnets, Cidr } from "../components/network/subnets";
 
 const cidr = (text: string): Cidr => {
     const c = parseCidr(text);
@@ -7,7 +7,7 @@ const cidr = (text: string): Cidr => {
     return c;
 };
 
-describe("cidr", () => {
+describe("network subnets", () => {
     it("parses and formats a network", () => {
         assert.equal(formatCidr(cidr("10.10.0.0/16")), "10.10.0.0/16");
         assert.equal(cidr("192.168.4.0/22").base, 192 * 2 ** 24 + (168 << 16) + (4 << 8));

@@ -1,7 +1,12 @@
 /**
- * IPv4 CIDR arithmetic and the subnet plan, as pure functions so they are tested without the engine
- * (the awsx `vpc.ts` pattern).
+ * The network's planning: IPv4 CIDR arithmetic and the subnet plan, as pure functions beside the component that
+ * uses them, so they are tested without the engine (the awsx `vpc.ts` pattern). The config checks the VPC ranges with
+ * the same functions.
  */
+
+/** `single`: one NAT gateway (an AZ outage cuts egress for the others); `perAz`: one per AZ. */
+export type NatStrategy = "single" | "perAz";
+export const NAT_STRATEGIES: readonly NatStrategy[] = ["single", "perAz"];
 
 export interface Cidr {
     /** Network address as an unsigned 32-bit integer. */
