@@ -214,8 +214,8 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
         const buckets = new BackupBuckets(
             `${name}-backup-buckets`,
             {
-                primary: { name: config.backup.localBucket, region: config.region, provider: awsProvider },
-                replica: { name: config.backup.peerBucket, region: config.peerRegion, provider: peerProvider },
+                primary: { name: config.backup.localBucket, provider: awsProvider },
+                replica: { name: config.backup.peerBucket, provider: peerProvider },
                 lifecycle: config.backup.lifecycle,
                 objectLock: config.backup.objectLock,
                 protect: config.app.protectData,

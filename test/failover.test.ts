@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { EXTERNAL_DNS_INTERVAL_S } from "../components/addons/externalDns";
 import {
     ALB_ALIAS_TTL_S,
-    EXTERNAL_DNS_INTERVAL_S,
     HEALTH_CHECK_FAILURE_THRESHOLD,
     HEALTH_CHECK_INTERVAL_S,
     ROUTE53_PROPAGATION_S,
@@ -209,6 +209,20 @@ describe("failover config and plan", () => {
         );
         assert.match(t.explanation, /automatic: 10 s x 3 failed checks \+ 60 s \+ alias TTL \(the ALB's 60 s\) = 150 s/);
         assert.doesNotMatch(t.explanation, /\+ TTL \d/, "no TTL of our own: alias records have none");
+    });
+
+    it("the estimate adds up what the stack really configures: ExternalDNS's interval and the health check's cadence", async () => {
+        const toSeconds = (d: string) => Number(/^(\d+)([sm])$/.exec(d)![1]) * (d.endsWith("m") ? 60 : 1);
+        const dc = await cachedRun("dc", DC);
+        const externalDns = dc.mocks
+            .byType("kubernetes:helm.sh/v3:Release")
+            .map(inputsOf)
+            .find((r) => r.chart === "external-dns")!;
+        assert.equal(toSeconds(externalDns.values.interval), EXTERNAL_DNS_INTERVAL_S);
+        const dr = await cachedRun("dr", withConfig(DR, { "ghost-dcdr:dnsFailover": "automatic" }));
+        const check = inputsOf(dr.mocks.one("aws:route53/healthCheck:HealthCheck"));
+        assert.equal(check.requestInterval, HEALTH_CHECK_INTERVAL_S);
+        assert.equal(check.failureThreshold, HEALTH_CHECK_FAILURE_THRESHOLD);
     });
 
     it("the README's failover runbook quotes the same switch times and terms as the estimate", () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../pins";
-import { ChartRef, irsaHelmAddon, Values } from "./helm";
+import { ChartRef, irsaHelmAddon } from "./helm";
 
 /** The chart and app version come from the pin table; the chart takes the image tag explicitly (below). */
 export const AWS_LOAD_BALANCER_CONTROLLER_DEFAULTS = CHARTS.awsLoadBalancerController satisfies ChartRef;
@@ -13,8 +13,6 @@ export interface AwsLoadBalancerControllerArgs {
     vpcId: pulumi.Input<string>;
     oidcProviderArn: pulumi.Input<string>;
     oidcIssuer: pulumi.Input<string>;
-    /** Deep-merged over the add-on's values. Defaults to none. */
-    values?: Values;
     tags?: Record<string, string>;
 }
 
@@ -206,7 +204,6 @@ export class AwsLoadBalancerController extends pulumi.ComponentResource {
                 image: { tag: AWS_LOAD_BALANCER_CONTROLLER_IMAGE_TAG },
                 serviceAccount: { create: false, name: serviceAccountName },
             },
-            overrides: args.values,
             tags: args.tags,
         });
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, CLUSTER_AUTOSCALER_IMAGE, CLUSTER_AUTOSCALER_IMAGE_TAGS, KubernetesVersion } from "../pins";
-import { ChartRef, irsaHelmAddon, Values } from "./helm";
+import { ChartRef, irsaHelmAddon } from "./helm";
 
 export const CLUSTER_AUTOSCALER_DEFAULTS = CHARTS.clusterAutoscaler satisfies ChartRef;
 
@@ -11,8 +11,6 @@ export interface ClusterAutoscalerArgs {
     region: string;
     oidcProviderArn: pulumi.Input<string>;
     oidcIssuer: pulumi.Input<string>;
-    /** Deep-merged over the add-on's values. Defaults to none. */
-    values?: Values;
     tags?: Record<string, string>;
 }
 
@@ -79,7 +77,6 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                     expander: "least-waste",
                 },
             },
-            overrides: args.values,
             tags: args.tags,
         });
 

@@ -1,9 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../pins";
-import { ChartRef, irsaHelmAddon, Values } from "./helm";
+import { ChartRef, irsaHelmAddon } from "./helm";
 
 export const EXTERNAL_DNS_DEFAULTS = CHARTS.externalDns satisfies ChartRef;
+/**
+ * How often ExternalDNS syncs the Ingress names to Route 53. It is the first term of the DNS switch time
+ * (components/dns, switchTimeEstimate), which reads it from here.
+ */
+export const EXTERNAL_DNS_INTERVAL_S = 60;
 
 export interface ExternalDnsArgs {
     /** On/off toggle for this site's DNS ownership. Off removes the controller but keeps its IAM role and ServiceAccount. */
@@ -16,10 +21,6 @@ export interface ExternalDnsArgs {
     region: string;
     oidcProviderArn: pulumi.Input<string>;
     oidcIssuer: pulumi.Input<string>;
-    /** Sync interval; part of the DNS switch time. Defaults to 1m. */
-    interval?: string;
-    /** Deep-merged over the add-on's values. Defaults to none. */
-    values?: Values;
     tags?: Record<string, string>;
 }
 
@@ -80,11 +81,10 @@ export class ExternalDns extends pulumi.ComponentResource {
                 txtPrefix: "_extdns.",
                 // sync deletes only records this owner created (the TXT registry proves ownership).
                 policy: "sync",
-                interval: args.interval ?? "1m",
+                interval: EXTERNAL_DNS_INTERVAL_S % 60 === 0 ? `${EXTERNAL_DNS_INTERVAL_S / 60}m` : `${EXTERNAL_DNS_INTERVAL_S}s`,
                 extraArgs: [`--zone-id-filter=${args.hostedZoneId}`, "--aws-zone-type=public"],
                 env: [{ name: "AWS_DEFAULT_REGION", value: args.region }],
             },
-            overrides: args.values,
             tags: args.tags,
         });
 

@@ -14,29 +14,10 @@ export interface ChartRef {
 
 export type Values = { [key: string]: pulumi.Input<unknown> };
 
-function isPlainObject(v: unknown): v is Values {
-    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/**
- * Merges `override` over `base` recursively: nested objects merge key by key (a shallow spread would drop
- * the defaults beside an overridden key); arrays and scalars in `override` replace those in `base`.
- */
-export function deepMerge(base: Values, override: Values | undefined): Values {
-    const out: Values = { ...base };
-    for (const [key, value] of Object.entries(override ?? {})) {
-        const prior = out[key];
-        out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : value;
-    }
-    return out;
-}
-
 export interface HelmAddonArgs {
     chart: ChartRef;
     /** Values the add-on needs (identity, cluster facts). */
     values: Values;
-    /** User overrides, deep-merged over `values`. Defaults to none. */
-    overrides?: Values;
 }
 
 /** A pinned Helm release that rolls back on a failed upgrade. */
@@ -48,7 +29,7 @@ export function helmRelease(name: string, args: HelmAddonArgs, opts: pulumi.Cust
             version: args.chart.version,
             repositoryOpts: { repo: args.chart.repo },
             namespace: args.chart.namespace,
-            values: deepMerge(args.values, args.overrides),
+            values: args.values,
             // A failed upgrade rolls back instead of leaving a half-applied release.
             atomic: true,
             cleanupOnFail: true,
@@ -71,8 +52,6 @@ export interface IrsaHelmAddonArgs {
     oidcIssuer: pulumi.Input<string>;
     /** Chart values, including where this chart takes an existing ServiceAccount's name. */
     values: Values;
-    /** User overrides, deep-merged over `values`. Defaults to none. */
-    overrides?: Values;
     /** false keeps the identity but skips the release (a toggle that must switch back fast). Defaults to true. */
     install?: boolean;
     tags?: Record<string, string>;
@@ -97,11 +76,7 @@ export function irsaHelmAddon(parent: pulumi.Resource, name: string, args: IrsaH
         { parent },
     );
     if (args.install ?? true) {
-        helmRelease(
-            `${name}-release`,
-            { chart: args.chart, values: args.values, overrides: args.overrides },
-            { parent, dependsOn: [identity] },
-        );
+        helmRelease(`${name}-release`, { chart: args.chart, values: args.values }, { parent, dependsOn: [identity] });
     }
     return identity;
 }

@@ -1,12 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "node:crypto";
+import { Site, SITES } from "../site";
 
 /** Every backup object is encrypted with this key alias, in both regions (a multi-region key pair). */
 export const BACKUP_KEY_ALIAS = "alias/ghost-dcdr-backups";
 
-export type SiteName = "dc" | "dr";
-export const SITES: readonly SiteName[] = ["dc", "dr"];
+/**
+ * Where each site's backup sets go in the buckets: one prefix per site, so the bucket policies can fence each
+ * site's writes and a standby reads only the other site's sets. The stacks, the drills and the docs use these.
+ */
+export const BACKUP_PREFIXES: Readonly<Record<Site, string>> = { dc: "ghost/dc/", dr: "ghost/dr/" };
 
 /**
  * Each site's manifest signing key (issue #10), by alias. One asymmetric multi-region key per site: the primary in
@@ -14,7 +18,7 @@ export const SITES: readonly SiteName[] = ["dc", "dr"];
  * so the other site verifies with a key in its own region even when the writer's region is gone. Both aliases
  * exist in both regions.
  */
-export const SIGNING_KEY_ALIASES: Readonly<Record<SiteName, string>> = {
+export const SIGNING_KEY_ALIASES: Readonly<Record<Site, string>> = {
     dc: "alias/ghost-dcdr-backup-signing-dc",
     dr: "alias/ghost-dcdr-backup-signing-dr",
 };
@@ -26,7 +30,7 @@ export const SIGNING_KEY_SPEC = "ECC_NIST_P256";
  * the dr site's role before the dr stack exists (issue #10: only that role may write under the site's prefix). The
  * suffix, a hash of the two bucket names, keeps two deployments in one account apart.
  */
-export function backupRoleName(site: SiteName, bucketNames: string[]): string {
+export function backupRoleName(site: Site, bucketNames: string[]): string {
     const hash = crypto
         .createHash("sha256")
         .update([...bucketNames].sort().join(","))
@@ -64,7 +68,6 @@ export function accountOf(arn: string): string {
 export interface BucketSpec {
     /** Bucket name (globally unique). */
     name: string;
-    region: string;
     /** Provider for the bucket's region. */
     provider: aws.Provider;
 }
@@ -83,7 +86,7 @@ export interface BackupBucketsArgs {
      * Per site, the prefix its backups go to and the name of its backup role (`backupRoleName`): the only principal,
      * besides S3 replication, that may write under that prefix, and the only one that may sign with the site's key.
      */
-    writers: Readonly<Record<SiteName, { prefix: string; roleName: string }>>;
+    writers: Readonly<Record<Site, { prefix: string; roleName: string }>>;
     tags?: Record<string, string>;
 }
 
@@ -196,7 +199,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
     readonly bucketArns: pulumi.Output<string>[];
     readonly keyArns: pulumi.Output<string>[];
     /** Per site, its signing key's ARN in [the primary bucket's region, the replica bucket's region]. */
-    readonly signingKeyArns: Record<SiteName, pulumi.Output<string>[]>;
+    readonly signingKeyArns: Record<Site, pulumi.Output<string>[]>;
 
     constructor(name: string, args: BackupBucketsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:backup:BackupBuckets", name, {}, opts);
@@ -254,7 +257,7 @@ export class BackupBuckets extends pulumi.ComponentResource {
         // only while the old key is kept.
         const regionOf = { dc: 0, dr: 1 } as const;
         const specs = [args.primary, args.replica];
-        const signingKeyArns = {} as Record<SiteName, pulumi.Output<string>[]>;
+        const signingKeyArns = {} as Record<Site, pulumi.Output<string>[]>;
         for (const site of SITES) {
             const home = regionOf[site];
             const signer = writerArns.apply((w) => w[SITES.indexOf(site)].roleArn);

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { EXTERNAL_DNS_INTERVAL_S } from "../addons/externalDns";
 import type { Site } from "../site";
 
 /** Route 53 HTTPS health check cadence for automatic DNS failover (the fast interval). */
@@ -13,8 +14,6 @@ export const HEALTH_CHECK_FAILURE_THRESHOLD = 3;
  * 60 s TTL.
  */
 export const ALB_ALIAS_TTL_S = 60;
-/** ExternalDNS sync interval (components/addons/externalDns.ts default). */
-export const EXTERNAL_DNS_INTERVAL_S = 60;
 /** Route 53 states that changes reach all its authoritative servers within 60 seconds. */
 export const ROUTE53_PROPAGATION_S = 60;
 

@@ -1,4 +1,5 @@
 /** Backup section: the standby's mode, the two buckets, the schedules, retention and Object Lock, Ghost's export. */
+import { BACKUP_PREFIXES } from "../../components/backup/buckets";
 import type { Site } from "../../components/site";
 import { CONFIG_KEYS, PROJECT } from "../schema";
 import { defaultText, SectionReader } from "./reader";
@@ -158,7 +159,7 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
         drMode,
         localBucket: bucketName(region),
         peerBucket: bucketName(peerRegion),
-        prefixes: { dc: "ghost/dc/", dr: "ghost/dr/" },
+        prefixes: BACKUP_PREFIXES,
         schedule: backupSchedule,
         restoreSchedule,
         timeZone,
