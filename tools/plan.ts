@@ -1,32 +1,51 @@
 /**
- * Offline plan: `npm run plan -- --stack <dc|dr> [--config <file>] [--out <dir>]`.
- * Runs the real program under the shared mocks (no credentials, no network), prints the resource tree with
- * secrets masked, and writes out/plan/<stack>/resources.json plus the Kubernetes objects the program creates
- * directly as YAML under out/plan/<stack>/manifests/. Invalid config prints the validation message, exit 2.
+ * Offline plan: `npm run plan -- --stack <dc|dr> [--config <file>] [--out <dir>] [--set <key>=<value> ...]`.
+ * Runs the real program under the shared mocks (no credentials, no network) and prints, first, a review summary
+ * (warnings, the site's role and switch time, what `pulumi up` creates by layer, every DNS name, the estimated monthly
+ * cost per DR mode: tools/review/), then the resource tree with every value in full and the mocks' placeholders
+ * labelled. Writes out/plan/<stack>/resources.json, summary.json, and the Kubernetes objects the program creates
+ * directly as YAML under manifests/. Invalid config prints the validation message, exit 2.
+ *
+ * `--set` (repeatable) plans the stack file with overrides and prints what changes against the stack file: resources
+ * and input paths, CronJobs that suspend or resume, where the domain points, what starts and stops, and what a dc stack
+ * that reads this one does. It writes to out/plan/<stack>-set/ (also changes.json), never over the stack file's plan.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { maskSecrets, RecordedResource, runStack } from "./mocks";
+import { CONFIG_KEYS, PROJECT } from "../stacks/schema";
+import { maskSecrets, RecordedResource } from "./mocks";
+import { formatChangeReport } from "./review/changes";
+import { key, placeholdersFor, reviewOverrides, reviewStack } from "./review/review";
+import { formatSummary } from "./review/summary";
+import { renderTree as renderReviewTree } from "./review/tree";
 import { readStackFile } from "./stackFile";
 
 export interface PlanArgs {
     stack: string;
     configFile: string;
     outDir: string;
+    /** `--set key=value` overrides of the stack file's config, keys fully qualified (`ghost-dcdr:failover`). */
+    overrides?: Record<string, string>;
 }
+
+export const USAGE = "usage: npm run plan -- --stack <dc|dr> [--config <file>] [--out <dir>] [--set <key>=<value> ...]";
 
 export function parseArgs(argv: string[]): PlanArgs {
     let stack: string | undefined;
     let configFile: string | undefined;
     let outDir: string | undefined;
+    const overrides: Record<string, string> = {};
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack" || arg === "-s") stack = argv[++i];
         else if (arg === "--config") configFile = argv[++i];
         else if (arg === "--out") outDir = argv[++i];
-        else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
+        else if (arg === "--set") {
+            const [k, v] = parseOverride(argv[++i]);
+            overrides[k] = v;
+        } else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
     if (!stack) throw new UsageError("--stack is required");
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name`);
@@ -34,10 +53,34 @@ export function parseArgs(argv: string[]): PlanArgs {
     if (!fs.existsSync(configFile)) {
         throw new UsageError(`${configFile} does not exist; pass --config <file> in the Pulumi.<stack>.yaml format`);
     }
-    return { stack, configFile, outDir: outDir ?? path.join("out", "plan", stack) };
+    const withOverrides = Object.keys(overrides).length > 0;
+    const args: PlanArgs = {
+        stack,
+        configFile,
+        outDir: outDir ?? path.join("out", "plan", withOverrides ? `${stack}-set` : stack),
+    };
+    if (withOverrides) args.overrides = overrides;
+    return args;
 }
 
-class UsageError extends Error {}
+/**
+ * `key=value`: the key as `pulumi config` writes it (`ghost-dcdr:failover`, `aws:region`); a bare key of this project
+ * (`failover`) is qualified. The value is taken as the stack file would hold it (a string; lists as JSON).
+ */
+export function parseOverride(text: string | undefined): [string, string] {
+    const m = /^([^=\s]+)=(.*)$/s.exec(text ?? "");
+    if (!m)
+        throw new UsageError(`--set needs key=value, e.g. --set ${PROJECT}:failover=true (got ${JSON.stringify(text ?? "")})`);
+    const [, k, v] = m;
+    if (!k.includes(":") && !(k in CONFIG_KEYS)) {
+        throw new UsageError(
+            `--set ${k}: not a ${PROJECT} config key; write it as <namespace>:<key>, e.g. ${PROJECT}:failover or aws:region`,
+        );
+    }
+    return [key(k), v];
+}
+
+export class UsageError extends Error {}
 
 /** Kubernetes objects created directly (not Helm releases, not providers), as the API server would receive them. */
 export function manifestsOf(resources: RecordedResource[]): Record<string, unknown>[] {
@@ -46,50 +89,11 @@ export function manifestsOf(resources: RecordedResource[]): Record<string, unkno
         .map((r) => maskSecrets(r.inputs) as Record<string, unknown>);
 }
 
-function summary(r: RecordedResource): string {
-    const inputs = maskSecrets(r.inputs) as Record<string, unknown>;
-    if (r.type === "kubernetes:helm.sh/v3:Release") {
-        return `${String(inputs.chart)}@${String(inputs.version)} in ${String(inputs.namespace)}`;
-    }
-    const parts: string[] = [];
-    for (const [key, value] of Object.entries(inputs)) {
-        if (["apiVersion", "kind"].includes(key)) continue;
-        const text = typeof value === "string" ? value : JSON.stringify(value);
-        if (text === undefined) continue;
-        parts.push(`${key}=${text.length > 48 ? `${text.slice(0, 45)}...` : text}`);
-        if (parts.length === 4) break;
-    }
-    return parts.join(" ");
-}
-
-export function renderTree(resources: RecordedResource[]): string {
-    const children = new Map<string | undefined, RecordedResource[]>();
-    for (const r of resources) {
-        const list = children.get(r.parent) ?? [];
-        list.push(r);
-        children.set(r.parent, list);
-    }
-    const urns = new Set(resources.map((r) => r.urn));
-    const lines: string[] = [];
-    const walk = (parent: string | undefined, indent: string) => {
-        for (const r of (children.get(parent) ?? []).sort((a, b) => a.name.localeCompare(b.name))) {
-            lines.push(`${indent}${r.type}  ${r.name}${r.remote ? "  (remote component)" : ""}  ${summary(r)}`.trimEnd());
-            walk(r.urn, `${indent}  `);
-        }
-    };
-    walk(undefined, "");
-    // Anything whose parent was not recorded still shows, at the top.
-    for (const r of resources) {
-        if (r.parent && !urns.has(r.parent)) lines.push(`${r.type}  ${r.name}  (parent ${r.parent})`);
-    }
-    return lines.join("\n");
-}
-
-export async function plan(args: PlanArgs): Promise<{ resourceCount: number }> {
-    const { mocks, outputs, secretOutputs } = await runStack(args.stack, readStackFile(args.configFile));
-    fs.rmSync(args.outDir, { recursive: true, force: true });
-    fs.mkdirSync(path.join(args.outDir, "manifests"), { recursive: true });
-    const records = mocks.resources.map((r) => ({
+/** resources.json and manifests/: their content is fixed (CI diffs them, tools/plan-diff.sh); keep it byte-identical. */
+function writePlanFiles(outDir: string, resources: RecordedResource[]): void {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(outDir, "manifests"), { recursive: true });
+    const records = resources.map((r) => ({
         urn: r.urn,
         type: r.type,
         name: r.name,
@@ -98,21 +102,69 @@ export async function plan(args: PlanArgs): Promise<{ resourceCount: number }> {
         providers: r.providers,
         inputs: maskSecrets(r.inputs),
     }));
-    fs.writeFileSync(path.join(args.outDir, "resources.json"), JSON.stringify(records, null, 2) + "\n");
-    for (const manifest of manifestsOf(mocks.resources)) {
+    fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(records, null, 2) + "\n");
+    for (const manifest of manifestsOf(resources)) {
         const meta = (manifest.metadata ?? {}) as { name?: string; namespace?: string };
         const file = [manifest.kind, meta.namespace, meta.name].filter(Boolean).join("-").toLowerCase() + ".yaml";
-        fs.writeFileSync(path.join(args.outDir, "manifests", file), yaml.dump(manifest, { noRefs: true, sortKeys: true }));
+        fs.writeFileSync(path.join(outDir, "manifests", file), yaml.dump(manifest, { noRefs: true, sortKeys: true }));
     }
-    console.log(`Plan for stack ${args.stack} (config ${args.configFile}), under mocks: nothing was created.\n`);
-    console.log(renderTree(mocks.resources));
-    console.log(`\n${mocks.resources.length} resources. Outputs:`);
-    for (const [key, value] of Object.entries(outputs)) {
-        const shown = secretOutputs.includes(key) ? "[secret]" : JSON.stringify(value);
-        console.log(`  ${key}: ${shown}`);
+}
+
+export async function plan(args: PlanArgs): Promise<{ resourceCount: number }> {
+    const config = readStackFile(args.configFile) as Record<string, string>;
+    const overrides = args.overrides ?? {};
+    const withOverrides = Object.keys(overrides).length > 0;
+    const planConfig = { ...config, ...overrides };
+    // The flag lives on dr (stacks/roles.ts); a dc plan with it would only show the config error. Point at what works.
+    if (overrides[key("failover")] !== undefined && planConfig[key("site")] === "dc") {
+        throw new UsageError(
+            `${key("failover")} is the dr stack's flag, so --set it on dr: npm run plan -- --stack dr --set ${key("failover")}=${overrides[key("failover")]} ` +
+                "(the report shows what the dc stack does too)",
+        );
     }
-    console.log(`\nWrote ${path.join(args.outDir, "resources.json")} and ${path.join(args.outDir, "manifests")}/`);
-    return { resourceCount: mocks.resources.length };
+
+    const o = withOverrides ? await reviewOverrides(args.stack, args.configFile, config, overrides) : undefined;
+    const review = await reviewStack(args.stack, args.configFile, planConfig, o?.next);
+    const { base, summary } = review;
+    const run = base.run;
+
+    writePlanFiles(args.outDir, run.mocks.resources);
+    fs.writeFileSync(path.join(args.outDir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
+
+    const set = Object.entries(overrides)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ");
+    console.log(
+        `Plan for stack ${args.stack} (config ${args.configFile}${withOverrides ? `, with --set ${set}` : ""}), under mocks: nothing was created.\n`,
+    );
+    if (o) {
+        fs.writeFileSync(
+            path.join(args.outDir, "changes.json"),
+            JSON.stringify({ overrides: o.overrides, ...o.report, peers: o.peers }, null, 2) + "\n",
+        );
+        const ph = placeholdersFor(o.next, planConfig);
+        console.log(`== What changes against ${args.configFile} with --set ${set} (also in changes.json) ==`);
+        for (const [k, v] of Object.entries(o.overrides)) console.log(`  ${k}: ${v.from ?? "(not set: its default)"} -> ${v.to}`);
+        console.log(`\nStack ${args.stack}:`);
+        console.log(formatChangeReport(o.report, ph).join("\n"));
+        for (const peer of o.peers) {
+            console.log(`\nStack ${peer.stack}${peer.hypothetical ? " (hypothetical)" : ""}: ${peer.note}`);
+            console.log(formatChangeReport(peer.report, ph).join("\n"));
+        }
+        console.log("");
+    }
+    console.log(formatSummary(summary));
+    console.log(`\n== Resources (every value in full; pod templates in manifests/, everything in resources.json) ==\n`);
+    console.log(renderReviewTree(base.resources, placeholdersFor(base, planConfig)));
+    console.log(`\n${run.mocks.resources.length} resources. Outputs:`);
+    for (const [k, value] of Object.entries(run.outputs)) {
+        const shown = run.secretOutputs.includes(k) ? "[secret]" : JSON.stringify(value);
+        console.log(`  ${k}: ${shown}`);
+    }
+    console.log(
+        `\nWrote ${path.join(args.outDir, "resources.json")}, summary.json${o ? ", changes.json" : ""} and ${path.join(args.outDir, "manifests")}/`,
+    );
+    return { resourceCount: run.mocks.resources.length };
 }
 
 if (require.main === module) {
@@ -120,14 +172,16 @@ if (require.main === module) {
     try {
         args = parseArgs(process.argv.slice(2));
     } catch (e) {
-        console.error(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <dc|dr> [--config <file>] [--out <dir>]`);
+        console.error(`plan: ${(e as Error).message}\n${USAGE}`);
         process.exit(2);
     }
     plan(args).then(
         () => process.exit(0),
         (e) => {
             // Config problems are the user's to fix: print the message alone, no stack trace.
-            if (e instanceof pulumi.RunError || (e as Error).message?.startsWith("invalid stack config")) {
+            if (e instanceof UsageError) {
+                console.error(`plan: ${e.message}`);
+            } else if (e instanceof pulumi.RunError || (e as Error).message?.startsWith("invalid stack config")) {
                 console.error((e as Error).message);
             } else {
                 console.error(e);
