@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/pins";
-import { ConfigInput, hostnameProblem, parseConfig, readSections } from "../stacks/config";
+import { AWS_REGIONS, ConfigInput, hostnameProblem, parseConfig, readSections } from "../stacks/config";
 import { CONFIG_KEYS, SECTIONS } from "../stacks/schema";
 import { RecordingMocks, runStack } from "../tools/mocks";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
@@ -94,6 +94,36 @@ describe("config", () => {
             "missing region",
             { "aws:region": undefined },
             "aws:region: is required but not set. Fix: pulumi config set aws:region eu-west-1 -s dc",
+        ],
+        [
+            "a region with two letters swapped, given the nearest real region rather than the example",
+            { "aws:region": "us-wset-2" },
+            'aws:region: "us-wset-2" is not an AWS region name. Fix: pulumi config set aws:region us-west-2 -s dc',
+        ],
+        [
+            "a region without its dashes, given the nearest real region",
+            { "aws:region": "euwest3" },
+            'aws:region: "euwest3" is not an AWS region name. Fix: pulumi config set aws:region eu-west-3 -s dc',
+        ],
+        [
+            "a region that nothing is near, given the example",
+            { "aws:region": "frankfurt" },
+            'aws:region: "frankfurt" is not an AWS region name. Fix: pulumi config set aws:region eu-west-1 -s dc',
+        ],
+        [
+            "a region-shaped name AWS does not have",
+            { "aws:region": "eu-west-9" },
+            `aws:region: "eu-west-9" is not an AWS region (those of the pinned @pulumi/aws: ${AWS_REGIONS.join(", ")}). Fix: pulumi config set aws:region eu-west-1 -s dc`,
+        ],
+        [
+            "an unknown peer region, given the nearest region the peer's example is among",
+            { "ghost-dcdr:peerRegion": "eu-west-9" },
+            `ghost-dcdr:peerRegion: "eu-west-9" is not an AWS region (those of the pinned @pulumi/aws: ${AWS_REGIONS.join(", ")}). Fix: pulumi config set ghost-dcdr:peerRegion eu-west-2 -s dc`,
+        ],
+        [
+            "a GovCloud region, whose ARNs are not arn:aws:",
+            { "aws:region": "us-gov-west-1" },
+            'aws:region: "us-gov-west-1" is not a region of the AWS commercial partition, whose arn:aws: ARNs this program writes. Fix: pulumi config set aws:region eu-west-1 -s dc',
         ],
         [
             "same region for both sites",
@@ -251,6 +281,12 @@ describe("config", () => {
             assert.deepEqual(configProblems(changes), [message]);
         });
     }
+
+    it("on dr, blames a region equal to peerRegion on dr's own aws:region, not on the peerRegion that names dc's", () => {
+        assert.deepEqual(configProblems({ "aws:region": "eu-west-1" }, DR, "dr"), [
+            'aws:region: "eu-west-1" is the same region as ghost-dcdr:peerRegion, the dc site\'s; DR needs a second region. Fix: pulumi config set aws:region eu-west-2 -s dr',
+        ]);
+    });
 
     it("reports every problem at once, one line each", () => {
         const problems = configProblems({

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, RawConfig } from "../stacks/config";
+import { ConfigError, ConfigOptions, parseConfig, RawConfig } from "../stacks/config";
 import { readStackFile } from "../tools/stackFile";
 
 /** The committed stack files, as the runtime would hand them to the program. */
@@ -15,14 +15,18 @@ export function withConfig(base: RawConfig, changes: Record<string, string | und
     return out;
 }
 
-/** The problems the config loader reports for `base` with `changes` applied; [] when the config is valid. */
+/**
+ * The problems the config loader reports for `base` with `changes` applied; [] when the config is valid.
+ * `options.configFile`: as read from that stack file (the fixes then say what to change in it).
+ */
 export function configProblems(
     changes: Record<string, string | undefined>,
     base: RawConfig = DC,
     stack = "dc",
+    options: ConfigOptions = {},
 ): readonly string[] {
     try {
-        parseConfig(withConfig(base, changes), stack);
+        parseConfig(withConfig(base, changes), stack, options);
         return [];
     } catch (e) {
         if (e instanceof ConfigError) return e.problems;

@@ -5,7 +5,7 @@
  * rather than hang.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RawConfig } from "../stacks/config";
+import type { ConfigOptions, RawConfig } from "../stacks/config";
 import { CONFIG_KEYS, PROJECT } from "../stacks/schema";
 import { program } from "../stacks/program";
 import type { SiteOutputs } from "../stacks/site";
@@ -296,9 +296,15 @@ export interface MockRun {
 
 /**
  * Runs the real program (config loader + site) for `stack` with `config` under fresh mocks, and returns what
- * it registered and its resolved outputs. A config error rejects with the loader's `RunError`.
+ * it registered and its resolved outputs. A config error rejects with the loader's `RunError`; with
+ * `options.configFile` (the stack file `config` was read from) its fixes say what to change in that file.
  */
-export async function runStack(stack: string, config: RawConfig, mocks = new RecordingMocks()): Promise<MockRun> {
+export async function runStack(
+    stack: string,
+    config: RawConfig,
+    mocks = new RecordingMocks(),
+    options: ConfigOptions = {},
+): Promise<MockRun> {
     await pulumi.runtime.setMocks(mocks, "ghost-dcdr", stack, false);
     mocks.attach();
     // Keys the schema marks secret are secret here too, as `pulumi config set --secret` makes them.
@@ -306,7 +312,7 @@ export async function runStack(stack: string, config: RawConfig, mocks = new Rec
         .filter(([, s]) => "secret" in s && s.secret)
         .map(([k]) => `${PROJECT}:${k}`);
     pulumi.runtime.setAllConfig({ ...config } as Record<string, string>, secretKeys);
-    const site: SiteOutputs = await program();
+    const site: SiteOutputs = await program(options);
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(site)) {
@@ -333,18 +339,19 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 const runCache = new Map<string, Promise<MockRun>>();
 
 /**
- * `runStack` memoised on (stack, config, other stacks' outputs): suites that only read a run share it, which
+ * `runStack` memoised on (stack, config, other stacks' outputs, options): suites that only read a run share it, which
  * keeps `npm test` in seconds. Use `runStack` directly when a test needs its own mocks.
  */
 export function cachedRun(
     stack: string,
     config: RawConfig,
     otherStacks: Record<string, Record<string, unknown>> = {},
+    options: ConfigOptions = {},
 ): Promise<MockRun> {
-    const key = JSON.stringify([stack, config, otherStacks]);
+    const key = JSON.stringify([stack, config, otherStacks, options]);
     let run = runCache.get(key);
     if (!run) {
-        run = runStack(stack, config, new RecordingMocks(otherStacks));
+        run = runStack(stack, config, new RecordingMocks(otherStacks), options);
         runCache.set(key, run);
     }
     return run;

@@ -98,7 +98,7 @@ export function readApp(r: SectionReader<"app">, node: NodeSize | undefined): Ap
             smtpUser !== "" ? "smtpPassword" : "smtpUser",
             undefined,
             "is missing: SMTP authentication needs both smtpUser and smtpPassword",
-            smtpUser !== "" ? `pulumi config set --secret ${r.name("smtpPassword")} -s ${r.stack}` : r.set("smtpUser", "<user>"),
+            smtpUser !== "" ? r.secret("smtpPassword") : r.set("smtpUser", "<user>"),
         );
     }
     if (staffDeviceVerification === true && smtpHost === "") {

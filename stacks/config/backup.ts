@@ -81,7 +81,7 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
     const schedule = (key: "backupSchedule" | "restoreSchedule"): string => {
         const text = r.string(key);
         if (!isCronSchedule(text)) {
-            r.problem(key, text, "is not a five-field cron schedule", r.set(key, `"${defaultText(key)}"`));
+            r.problem(key, text, "is not a five-field cron schedule", r.set(key, defaultText(key)));
         }
         return text;
     };
@@ -98,7 +98,7 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
             "restoreBackupId",
             restoreBackupId,
             "is not a backup id (YYYYMMDDTHHMMSSZ, as listed under the bucket prefix)",
-            `pulumi config rm ${r.name("restoreBackupId")} -s ${r.stack} (newest), or set an id such as 20261121T220000Z`,
+            `${r.rm("restoreBackupId")} (newest), or set an id such as 20261121T220000Z`,
         );
     }
 
@@ -138,7 +138,7 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
             "ghostExport",
             "true",
             "needs the staff user it logs in as (ghostExportUser and ghostExportPassword)",
-            `${r.set("ghostExportUser", "admin@example.com")} && pulumi config set --secret ${r.name("ghostExportPassword")} -s ${r.stack}`,
+            r.both(r.set("ghostExportUser", "admin@example.com"), r.secret("ghostExportPassword")),
         );
     }
 

@@ -41,7 +41,7 @@ const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const EKS_ADDON_BUILD_RE = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 const ROLE_ARN_RE = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const EXAMPLE_ROLE_ARN = "arn:aws:iam::123456789012:role/platform-admin";
-const EXAMPLE_ENDPOINT_CIDRS = "'[\"203.0.113.0/24\"]'";
+const EXAMPLE_ENDPOINT_CIDRS = '["203.0.113.0/24"]';
 
 /** `site`: the valid site, or undefined; the cluster is named after it. */
 export function readCluster(r: SectionReader<"cluster">, site: Site | undefined): ClusterRead {
@@ -68,7 +68,7 @@ export function readCluster(r: SectionReader<"cluster">, site: Site | undefined)
             `is not an EKS add-on build (v<major>.<minor>.<patch>-eksbuild.<n>)${noV}`,
             `${r.set("ebsCsiAddonVersion", "v1.64.0-eksbuild.1")} (aws eks describe-addon-versions ` +
                 `--addon-name ${EBS_CSI_DRIVER.addonName} --kubernetes-version ${kubernetesVersion ?? defaultText("kubernetesVersion")} ` +
-                `lists the builds), or pulumi config rm ${r.name("ebsCsiAddonVersion")} -s ${r.stack} for the newest`,
+                `lists the builds), or ${r.rm("ebsCsiAddonVersion")} for the newest`,
         );
     }
 

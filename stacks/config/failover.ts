@@ -25,7 +25,7 @@ export function readFailover(r: SectionReader<"failover">, site: Site | undefine
             "failover",
             "true",
             "is set on the dc stack; the flag lives on the dr stack only",
-            `pulumi config rm ${r.name("failover")} -s ${r.stack} && pulumi config set ${r.name("failover")} true -s <dr stack>`,
+            r.both(r.rm("failover"), r.set("failover", "true", { stack: "<dr stack>" })),
         );
     }
     const peerStack = r.string("peerStack");
@@ -34,7 +34,7 @@ export function readFailover(r: SectionReader<"failover">, site: Site | undefine
             "peerStack",
             peerStack,
             "is set on the dr stack; only dc reads its peer (dr holds the flag itself)",
-            `pulumi config rm ${r.name("peerStack")} -s ${r.stack}`,
+            r.rm("peerStack"),
         );
     }
     if (peerStack !== "" && !/^([\w.-]+\/){0,2}[\w.-]+$/.test(peerStack)) {

@@ -1,9 +1,10 @@
 /**
  * The one place that reads config. `parseConfig` is pure (tested without the engine): it reads the sections in
  * order, each from its own file with its own keys (stacks/schema.ts says which), and a section that checks a value
- * against another section's gets that section's result as an argument. `loadConfig` feeds it the stack's config and
- * turns problems into a `RunError`, which Pulumi prints without a stack trace. Every problem is one line naming the
- * key, the bad value and the fix, and all of them are reported at once.
+ * against another section's gets that section's result as an argument; first, keys.ts names every key that no section
+ * reads. `loadConfig` feeds it the stack's config and turns problems into a `RunError`, which Pulumi prints without a
+ * stack trace. Every problem is one line naming the key, the bad value and the fix, and all of them are reported at
+ * once; the fix is a `pulumi config` command, or, for config read from a stack file, what to change in that file.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../schema";
@@ -13,7 +14,8 @@ import { readCluster, ClusterConfig } from "./cluster";
 import { readDns, DnsConfig } from "./dns";
 import { readFailover, FailoverConfig } from "./failover";
 import { readNetwork, NetworkConfig } from "./network";
-import { ConfigInput, RawConfig } from "./reader";
+import { checkKeys } from "./keys";
+import { ConfigInput, ConfigOptions, RawConfig } from "./reader";
 import { readSite, SiteSection } from "./site";
 
 export type { Site } from "../../components/site";
@@ -28,7 +30,9 @@ export { hostnameProblem } from "./dns";
 export type { DnsFailover, FailoverConfig } from "./failover";
 export type { NetworkConfig } from "./network";
 export { ConfigInput } from "./reader";
-export type { RawConfig } from "./reader";
+export type { ConfigOptions, RawConfig } from "./reader";
+export { AWS_CONFIG_KEYS, KNOWN_NAMESPACES } from "./keys";
+export { AWS_REGIONS, OTHER_PARTITION_REGIONS } from "./regions";
 export type { SiteSection } from "./site";
 // The node tables live beside the cluster component; re-exported for the tests that still import them from here.
 export { INSTANCE_FAMILIES, instanceMemoryMi, isGravitonFamily, nodeAmiTypeFor } from "../../components/cluster/instances";
@@ -58,15 +62,16 @@ export class ConfigError extends Error {
 
 /**
  * Validates raw config and returns the typed, frozen site config, or throws ConfigError listing every
- * problem. `stack` is the stack name (dc and dr stacks must say the matching site).
+ * problem. `stack` is the stack name (dc and dr stacks must say the matching site); `options.configFile`, the stack
+ * file the config was read from, makes every fix say what to change in that file.
  */
-export function parseConfig(raw: RawConfig, stack: string): SiteConfig {
-    return readSections(new ConfigInput(raw, stack));
+export function parseConfig(raw: RawConfig, stack: string, options: ConfigOptions = {}): SiteConfig {
+    return readSections(new ConfigInput(raw, stack, options));
 }
 
 /** `parseConfig` on an input the caller keeps, to see which section read which key (`input.reads`). */
 export function readSections(input: ConfigInput): SiteConfig {
-    input.checkUnknownKeys();
+    checkKeys(input);
     const { section: siteSection, site, region, peerRegion } = readSite(input.section("site"));
     const network = readNetwork(input.section("network"), site);
     const { cluster, node } = readCluster(input.section("cluster"), site);
@@ -105,10 +110,13 @@ function deepFreeze<T>(value: T): T {
     return value;
 }
 
-/** Reads this stack's config through Pulumi and validates it; a problem stops the program before any resource. */
-export function loadConfig(): { config: SiteConfig; secrets: SiteSecrets } {
+/**
+ * Reads this stack's config through Pulumi and validates it; a problem stops the program before any resource.
+ * `options.configFile`: the config the runtime holds was read from that file (the offline plan), not by the CLI.
+ */
+export function loadConfig(options: ConfigOptions = {}): { config: SiteConfig; secrets: SiteSecrets } {
     try {
-        const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+        const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), options);
         const project = new pulumi.Config(PROJECT);
         return {
             config,

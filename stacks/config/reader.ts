@@ -3,7 +3,7 @@
  * value or record a problem (never throw), and the one problem list all sections add to, so every problem is reported
  * at once. A problem is one line: the key, the bad value and the fix.
  */
-import { CONFIG_KEYS, ConfigKey, PROJECT, Section } from "../schema";
+import { CONFIG_KEYS, ConfigKey, KeyType, PROJECT, Section } from "../schema";
 
 /** Raw config as Pulumi's runtime holds it: `namespace:key` -> string (arrays and objects as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
@@ -36,17 +36,32 @@ export function defaultText(key: DefaultedKey): string {
     return Array.isArray(d) ? JSON.stringify(d) : String(d);
 }
 
+/**
+ * Where the config came from, which decides how a fix is written. By default the Pulumi CLI handed it to the program,
+ * and a fix is a command (`pulumi config set <key> <value> -s <stack>`). `configFile`: it was read from that stack
+ * file (the offline plan's `--config <file>`), and a fix says what to change in the file
+ * (`in Pulumi.dc.yaml set ghost-dcdr:nodeMaxSize: 5`).
+ */
+export interface ConfigOptions {
+    readonly configFile?: string;
+}
+
 /** One stack's raw config, the problems found in it so far, and which section read which key. */
 export class ConfigInput {
     readonly problems: string[] = [];
     /** Every key read, with the section that read it (a test checks each key is read by its own section only). */
     readonly reads: { readonly section: Section; readonly key: ConfigKey }[] = [];
+    /** The stack file the config was read from; undefined when the Pulumi CLI handed it over. */
+    readonly configFile?: string;
 
     constructor(
         readonly raw: RawConfig,
         /** Stack name, for the `-s <stack>` of every fix. */
         readonly stack: string,
-    ) {}
+        options: ConfigOptions = {},
+    ) {
+        this.configFile = options.configFile;
+    }
 
     /** Records one problem. Returns undefined, so a check can `return input.fail(...)` in place of the value. */
     fail(key: string, value: string | undefined, what: string, fix: string): undefined {
@@ -54,28 +69,68 @@ export class ConfigInput {
         return undefined;
     }
 
-    /** The command that sets `key` (written in full, `namespace:key`) on this stack. */
-    setCmd(key: string, example: string): string {
-        return `pulumi config set ${key} ${example} -s ${this.stack}`;
+    /**
+     * The fix that sets `key` (written in full, `namespace:key`) to `example` on `stack` (this one unless told):
+     * the command, or the line of the stack file. `note` follows the value (`true (or false)`).
+     */
+    setCmd(key: string, example: string, note?: string, stack = this.stack): string {
+        const after = note ? ` ${note}` : "";
+        if (this.configFile === undefined) return `pulumi config set ${key} ${shellWord(example)}${after} -s ${stack}`;
+        return `in ${this.fileOf(stack)} set ${key}: ${yamlValue(example, typeOf(key))}${after}`;
+    }
+
+    /** The fix that removes `key` from this stack's config. */
+    rmCmd(key: string): string {
+        return this.configFile === undefined
+            ? `pulumi config rm ${key} -s ${this.stack}`
+            : `remove ${key} from ${this.configFile}`;
+    }
+
+    /** The fix that sets the secret `key`: only the CLI encrypts it, with the file named when the config came from one. */
+    secretCmd(key: string): string {
+        if (this.configFile === undefined) return `pulumi config set --secret ${key} -s ${this.stack}`;
+        return `set ${key} in ${this.configFile}, encrypted: pulumi config set --secret ${key} --config-file ${this.configFile} -s ${this.stack}`;
+    }
+
+    /** Two fixes, both needed. */
+    both(first: string, second: string): string {
+        return `${first}${this.configFile === undefined ? " && " : " and "}${second}`;
+    }
+
+    /** The stack file of `stack`: the config file for this stack, `Pulumi.<stack>.yaml` beside it for another. */
+    fileOf(stack: string): string {
+        const file = this.configFile ?? `Pulumi.${this.stack}.yaml`;
+        return stack === this.stack ? file : file.replace(/[^/\\]*$/, `Pulumi.${stack}.yaml`);
     }
 
     /** A reader for `section`: it accepts that section's keys only. */
     section<S extends Section>(section: S): SectionReader<S> {
         return new SectionReader(this, section);
     }
+}
 
-    /** A key with a typo is silently ignored by Pulumi: name it, and suggest the key that was meant. */
-    checkUnknownKeys(): void {
-        for (const key of Object.keys(this.raw)) {
-            if (key.startsWith(`${PROJECT}:`) && !Object.hasOwn(CONFIG_KEYS, key.slice(PROJECT.length + 1))) {
-                const guess = closestKey(key.slice(PROJECT.length + 1));
-                this.problems.push(
-                    `${key}: unknown config key. Fix: ${guess ? `did you mean ${PROJECT}:${guess}? ` : ""}` +
-                        `pulumi config rm ${key} -s ${this.stack} (the keys are listed in Pulumi.yaml and the README)`,
-                );
-            }
-        }
-    }
+/** A value as a shell command takes it: bare when it is one plain word, else quoted. */
+function shellWord(value: string): string {
+    if (/^[\w@%+=:,./<>-]+$/.test(value)) return value;
+    return value.includes('"') ? `'${value}'` : `"${value}"`;
+}
+
+/** What YAML would read as a number, a boolean or null rather than as the string (1.30 is the number 1.3). */
+const YAML_NOT_A_STRING = /^([-+]?[\d_]*\.?\d*([eE][-+]?\d+)?|true|false|yes|no|on|off|y|n|null|~)$/i;
+
+/**
+ * A value as the stack file writes it: numbers, booleans and lists (`["203.0.113.0/24"]`) bare, a string bare unless
+ * YAML would read it as something else or it has a space, then double-quoted (kubernetesVersion: "1.33").
+ */
+function yamlValue(value: string, type: KeyType): string {
+    if (type !== "string") return value;
+    return /^[\w<][\w@%+=:,./<>-]*$/.test(value) && !YAML_NOT_A_STRING.test(value) ? value : JSON.stringify(value);
+}
+
+/** The schema type of a key written in full; keys of other namespaces (aws:region) are strings. */
+function typeOf(key: string): KeyType {
+    const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
+    return name !== undefined && Object.hasOwn(CONFIG_KEYS, name) ? CONFIG_KEYS[name as ConfigKey].type : "string";
 }
 
 /**
@@ -107,14 +162,29 @@ export class SectionReader<S extends Section> {
         return this.input.fail(this.name(key), value, what, fix);
     }
 
-    /** The command that sets `key` on this stack. */
-    set(key: KeyOf<S>, example: string): string {
-        return this.input.setCmd(this.name(key), example);
+    /** The fix that sets `key` on this stack (on `stack` when told, e.g. `<dr stack>`); `note` follows the value. */
+    set(key: KeyOf<S>, example: string, { note, stack }: { note?: string; stack?: string } = {}): string {
+        return this.input.setCmd(this.name(key), example, note, stack);
     }
 
-    /** The command that sets a key written in full (`aws:region`) on this stack. */
+    /** The fix that sets a key written in full (`aws:region`) on this stack. */
     setCmd(key: string, example: string): string {
         return this.input.setCmd(key, example);
+    }
+
+    /** The fix that removes `key` from this stack's config. */
+    rm(key: KeyOf<S>): string {
+        return this.input.rmCmd(this.name(key));
+    }
+
+    /** The fix that sets the secret `key`. */
+    secret(key: KeyOf<S> & SecretKey): string {
+        return this.input.secretCmd(this.name(key));
+    }
+
+    /** Two fixes, both needed. */
+    both(first: string, second: string): string {
+        return this.input.both(first, second);
     }
 
     /** The trimmed value, or undefined when the key is unset or blank. */
@@ -160,7 +230,7 @@ export class SectionReader<S extends Section> {
     boolean(key: KeyOf<S> & BooleanKey): boolean | undefined {
         const text = this.text(key) ?? defaultText(key);
         if (text !== "true" && text !== "false") {
-            return this.problem(key, text, "is not a boolean", this.set(key, "true (or false)"));
+            return this.problem(key, text, "is not a boolean", this.set(key, "true", { note: "(or false)" }));
         }
         return text === "true";
     }
@@ -191,12 +261,12 @@ export class SectionReader<S extends Section> {
             value = undefined;
         }
         if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-            return this.problem(
-                key,
-                text,
-                "is not a list of strings",
-                `${this.set(key, example)} (or a YAML list in the stack file)`,
-            );
+            // In a stack file the fix already is the YAML list.
+            const fix =
+                this.input.configFile === undefined
+                    ? `${this.set(key, example)} (or a YAML list in the stack file)`
+                    : this.set(key, example);
+            return this.problem(key, text, "is not a list of strings", fix);
         }
         return value;
     }
@@ -210,32 +280,4 @@ export class SectionReader<S extends Section> {
         const v = this.input.raw[fullKey];
         return v === undefined || v.trim() === "" ? undefined : v.trim();
     }
-}
-
-/** The known key nearest to a typo (edit distance at most 3), for "did you mean". */
-function closestKey(typo: string): string | undefined {
-    let best: string | undefined;
-    let bestDistance = 4;
-    for (const key of Object.keys(CONFIG_KEYS)) {
-        const d = editDistance(typo.toLowerCase(), key.toLowerCase());
-        if (d < bestDistance) {
-            best = key;
-            bestDistance = d;
-        }
-    }
-    return best;
-}
-
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let diagonal = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const above = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-            diagonal = above;
-        }
-    }
-    return row[b.length];
 }

@@ -1,7 +1,9 @@
 /** Site section: which site the stack builds, its region and the peer's. */
 import { Site, SITES } from "../../components/site";
 import { PROJECT } from "../schema";
+import { nearest } from "./nearest";
 import { SectionReader } from "./reader";
+import { AWS_REGIONS, OTHER_PARTITION_REGIONS } from "./regions";
 
 /** The top-level fields of `SiteConfig`. */
 export interface SiteSection {
@@ -26,6 +28,7 @@ export interface SiteRead {
     readonly peerRegion?: string;
 }
 
+/** The shape of a region name: a value of this shape that is not in AWS_REGIONS is an unknown region, not a typo. */
 const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 /** The regions the examples of the messages give each site. */
 const EXAMPLE_REGIONS: Readonly<Record<Site, string>> = { dc: "eu-west-1", dr: "eu-west-2" };
@@ -44,18 +47,41 @@ export function readSite(r: SectionReader<"site">): SiteRead {
         if (value === undefined) {
             return r.fail(key, undefined, "is required but not set", r.setCmd(key, example));
         }
-        if (!REGION_RE.test(value)) {
-            return r.fail(key, value, "is not an AWS region name", r.setCmd(key, example));
+        if (AWS_REGIONS.includes(value)) return value;
+        if (OTHER_PARTITION_REGIONS.includes(value)) {
+            return r.fail(
+                key,
+                value,
+                "is not a region of the AWS commercial partition, whose arn:aws: ARNs this program writes",
+                r.setCmd(key, example),
+            );
         }
-        return value;
+        // The example only when no region is a typo or two away (eu-wset-1, euwest1, eu-west-9: eu-west-1).
+        const fix = r.setCmd(key, nearest(value, AWS_REGIONS, 3, example) ?? example);
+        if (REGION_RE.test(value)) {
+            return r.fail(key, value, `is not an AWS region (those of the pinned @pulumi/aws: ${AWS_REGIONS.join(", ")})`, fix);
+        }
+        return r.fail(key, value, "is not an AWS region name", fix);
     }
     if (region !== undefined && peerRegion !== undefined && region === peerRegion) {
-        r.problem(
-            "peerRegion",
-            peerRegion,
-            "is the same region as aws:region; DR needs a second region",
-            r.set("peerRegion", region === EXAMPLE_REGIONS.dr ? EXAMPLE_REGIONS.dc : EXAMPLE_REGIONS.dr),
-        );
+        // Blame the key that names the dr site's region: the dc region is the fixed point (dc is the primary, deployed
+        // first), so on dc the peer region is wrong, and on dr its own aws:region, while its peerRegion names dc's.
+        const otherRegion = region === EXAMPLE_REGIONS.dr ? EXAMPLE_REGIONS.dc : EXAMPLE_REGIONS.dr;
+        if (site === "dr") {
+            r.fail(
+                "aws:region",
+                region,
+                `is the same region as ${r.name("peerRegion")}, the dc site's; DR needs a second region`,
+                r.setCmd("aws:region", otherRegion),
+            );
+        } else {
+            r.problem(
+                "peerRegion",
+                peerRegion,
+                "is the same region as aws:region; DR needs a second region",
+                r.set("peerRegion", otherRegion),
+            );
+        }
     }
 
     if (site === undefined || region === undefined || peerRegion === undefined) return { site, region, peerRegion };
