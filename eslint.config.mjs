@@ -31,6 +31,24 @@ export default tseslint.config(
         },
     },
     {
+        // Layering (STYLE.md): index.ts -> stacks/ -> components/ -> leaf helpers. A component declares its own
+        // argument types; stacks/site.ts turns the site's config and role into plain values for it.
+        files: ["components/**/*.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: [
+                        {
+                            regex: "(^|/)stacks(/|$)",
+                            message: "components must not import from stacks/: declare the type in the component and let stacks/site.ts pass plain values.",
+                        },
+                    ],
+                },
+            ],
+        },
+    },
+    {
         // Tests and the mocks (tools/mocks.ts) handle the engine's untyped JSON; assertions on it need `any`.
         files: ["test/**/*.ts", "tools/mocks.ts"],
         rules: {

@@ -10,13 +10,12 @@ import * as os from "node:os";
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { podEnv, startDrillground } from "./lib/datapath";
+import { openDrill } from "./lib/cases";
+import { DATABASE, Drillground, PodOptions, Site } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { MariaDb } from "./lib/mariadb";
-import { checkSetup, DRILL_PATH, log, runMain, runScript, ScriptResult, workDir } from "./lib/proc";
+import { DRILL_PATH, log, runMain, ScriptResult } from "./lib/proc";
 
-const DATABASE = "ghost";
-const BUCKET = "ghost-dcdr-bench";
 const DUMP_OPTS = [
     "--single-transaction",
     "--quick",
@@ -53,8 +52,9 @@ function timed(what: string, cmd: string): number {
     return (Date.now() - started) / 1000;
 }
 
-async function step(script: string, env: NodeJS.ProcessEnv, logFile: string): Promise<ScriptResult> {
-    const r = await runScript(script, env, { logFile });
+/** One step of a chain (components/backup/steps.ts), alone and timed; the bench leaves out the fence and export. */
+async function step(ground: Drillground, script: string, site: Site, opts: PodOptions): Promise<ScriptResult> {
+    const r = await ground.step(script, site, opts);
     if (r.code !== 0) {
         throw new Error(`${script} failed: ${r.error}`);
     }
@@ -62,11 +62,9 @@ async function step(script: string, env: NodeJS.ProcessEnv, logFile: string): Pr
 }
 
 async function main(): Promise<boolean> {
-    checkSetup(false);
     const mb = sizeMb();
-    const root = workDir("bench");
-    const logFile = path.join(root, "scripts.log");
-    const { dcDb, drDb, s3, dc, dr } = await startDrillground(root, BUCKET, "ghost/dc/", DATABASE);
+    const ground = await openDrill("bench");
+    const { root, dcDb, drDb, dc, dr } = ground;
 
     log(`generating a ~${mb} MB Ghost-shaped database`);
     const genStarted = Date.now();
@@ -86,10 +84,10 @@ async function main(): Promise<boolean> {
     const raw = Math.min(timed("raw dump", `${conn} > /dev/null`), timed("raw dump", `${conn} > /dev/null`));
     log(`raw mariadb-dump > /dev/null: ${raw.toFixed(1)}s`);
 
-    const benv = podEnv(dc, s3, { GHOST_VERSION: "bench", MARIADB_DATADIR: dcDb.dataDir });
-    const dump = await step("backup-dump.sh", benv, logFile);
-    const physical = await step("backup-physical.sh", benv, logFile);
-    const upload = await step("backup-upload.sh", benv, logFile);
+    const backup: PodOptions = { datadir: dcDb.dataDir, env: { GHOST_VERSION: "bench" } };
+    const dump = await step(ground, "backup-dump.sh", dc, backup);
+    const physical = await step(ground, "backup-physical.sh", dc, backup);
+    const upload = await step(ground, "backup-upload.sh", dc, backup);
     const dumpZst = path.join(dc.workDir, "backup", "artifacts", "db.sql.zst");
     const sqlFile = path.join(root, "dump.sql");
     timed("decompress", `zstd -q -dc ${dumpZst} > ${sqlFile}`);
@@ -107,14 +105,17 @@ async function main(): Promise<boolean> {
     drDb.query("DROP DATABASE plain");
     fs.rmSync(sqlFile);
 
-    const renv = podEnv(dr, s3, { MARIADB_DATADIR: drDb.dataDir, RESTORE_FORCE: "true" });
-    const fetch = await step("restore-fetch.sh", renv, logFile);
-    const logical = await step("restore-apply.sh", { ...renv, RESTORE_MODE: "logical" }, logFile);
+    const restore = (mode?: string): PodOptions => ({
+        datadir: drDb.dataDir,
+        env: { RESTORE_FORCE: "true", RESTORE_MODE: mode },
+    });
+    const fetch = await step(ground, "restore-fetch.sh", dr, restore());
+    const logical = await step(ground, "restore-apply.sh", dr, restore("logical"));
     log(`restore-apply.sh (logical): ${logical.seconds.toFixed(1)}s`);
     const sums = (db: MariaDb) => JSON.stringify([...db.checksums(DATABASE)]);
     const dcSums = sums(dcDb);
     const logicalSame = sums(drDb) === dcSums;
-    const apply = await step("restore-apply.sh", { ...renv, RESTORE_MODE: "physical" }, logFile);
+    const apply = await step(ground, "restore-apply.sh", dr, restore("physical"));
     const same = logicalSame && sums(drDb) === dcSums;
 
     const mbps = (s: number) => `${(sqlBytes / 1048576 / s).toFixed(1)} MB/s`;
@@ -139,4 +140,4 @@ async function main(): Promise<boolean> {
     return same;
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -1,18 +1,17 @@
 // npm run drill: the DC -> DR data path, end to end, on 127.0.0.1.
 //
-// Two MariaDB servers (DC primary, DR standby), moto as S3 and a real Ghost on the primary. Creates
-// content through Ghost's Admin API, runs the backup scripts against DC in pod order, the restore
-// scripts into DR, boots a second Ghost on the DR data, and proves DR == DC: CHECKSUM TABLE
-// EXTENDED of every table, every post and the image served by DR Ghost, and equal Admin API exports.
+// Two MariaDB servers (DC primary, DR standby), moto as S3 and Route 53, and a real Ghost on the primary. Creates
+// content through Ghost's Admin API, runs the backup Job's chain (components/backup/steps.ts: dump, physical copy,
+// export, fence, upload) against DC, the restore Job's chain into DR, boots a second Ghost on the DR data, and
+// proves DR == DC: CHECKSUM TABLE EXTENDED of every table, every post and the image served by DR Ghost, and equal
+// Admin API exports.
 import * as fs from "fs";
 import * as path from "path";
-import { BACKUP_STEPS, backupIdOf, logSteps, podEnv, RESTORE_STEPS, runSteps, startDrillground } from "./lib/datapath";
+import { openDrill } from "./lib/cases";
+import { backupIdOf, DATABASE, drillSteps, giveToPod, logSteps } from "./lib/datapath";
 import { Ghost, GhostExport, makePng, OWNER } from "./lib/ghost";
 import { diffChecksums } from "./lib/mariadb";
-import { checkSetup, GHOST_VERSION, log, runMain, workDir } from "./lib/proc";
-
-const DATABASE = "ghost";
-const BUCKET = "ghost-dcdr-drill";
+import { GHOST_VERSION, log, runMain } from "./lib/proc";
 
 /** Posts that exercise utf8mb4 end to end: accents, CJK, RTL, emoji (4-byte), a long body. */
 const POSTS = [
@@ -29,12 +28,9 @@ const POSTS = [
 ];
 
 async function main(): Promise<boolean> {
-    checkSetup(true);
-    const root = workDir("drill");
-    const logFile = path.join(root, "scripts.log");
-    log(`working in ${root}; script output in ${logFile}`);
-
-    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, "ghost/dc/", DATABASE);
+    const ground = await openDrill("drill", { needGhost: true });
+    const { root, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const BUCKET = s3.bucket;
     dcDb.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
 
     log(`starting Ghost ${GHOST_VERSION} on DC (first boot migrates an empty database)`);
@@ -64,27 +60,25 @@ async function main(): Promise<boolean> {
     });
     log(`created ${posts.length} posts, 2 tags, 1 member, 1 image (${imageUrl})`);
 
-    // 2. Backup, in pod order, while DC Ghost is live. The export step logs in to Ghost, which
-    // writes sessions/brute rows, so DC is checksummed right after the dump step: that is the
-    // state the dump holds (DC is idle otherwise, which before == after proves).
+    // 2. The backup Job's chain, while DC Ghost is live, with the physical copy (which the cluster does not take)
+    // and the optional export. The export step logs in to Ghost, which writes sessions/brute rows, so DC is
+    // checksummed right after the dump step: that is the state the dump holds (DC is idle otherwise, which
+    // before == after proves).
     const before = dcDb.checksums(DATABASE);
-    const backupEnv = podEnv(dc, s3, {
-        GHOST_VERSION,
-        MARIADB_DATADIR: dcDb.dataDir,
-        GHOST_EXPORT_ENABLED: "true",
-        GHOST_ADMIN_URL: dcGhost.url,
-        GHOST_ADMIN_USER: OWNER.email,
-        GHOST_ADMIN_PASSWORD_FILE: writeSecret(root, "ghost-admin-password", OWNER.password),
-    });
-    const dumped = await runSteps(BACKUP_STEPS.slice(0, 1), backupEnv, logFile);
-    const after = dcDb.checksums(DATABASE);
-    const dcRows = dcDb.rowCounts(DATABASE);
-    const rest = dumped.ok ? await runSteps(BACKUP_STEPS.slice(1), backupEnv, logFile) : dumped;
-    const backup = {
-        ...rest,
-        seconds: dumped.seconds + (dumped.ok ? rest.seconds : 0),
-        steps: dumped.ok ? [...dumped.steps, ...rest.steps] : dumped.steps,
+    const backupPod = {
+        datadir: dcDb.dataDir,
+        ghostExport: { url: dcGhost.url, user: OWNER.email },
+        secrets: { ghostExport: writeSecret(path.join(root, "secrets", "ghost-export"), OWNER.password) },
     };
+    const chain = drillSteps("backup", backupPod).map((s) => s.script);
+    let after = before;
+    let dcRows = new Map<string, number>();
+    const backup = await ground.run("backup", dc, backupPod, (script) => {
+        if (script === chain[0]) {
+            after = dcDb.checksums(DATABASE);
+            dcRows = dcDb.rowCounts(DATABASE);
+        }
+    });
     logSteps(backup);
     if (!backup.ok) {
         throw new Error(`backup failed: ${backup.error}`);
@@ -108,8 +102,7 @@ async function main(): Promise<boolean> {
         problems.push(`DC changed while the backup ran, so checksums cannot be compared: ${moved.join("; ")}`);
     }
     fs.mkdirSync(dr.contentDir, { recursive: true });
-    const marker = { RESTORE_MARKER_FILE: path.join(dr.contentDir, ".dcdr-restored") };
-    const logical = await runSteps(RESTORE_STEPS, podEnv(dr, s3, { ...marker, RESTORE_MODE: "logical" }), logFile);
+    const logical = await ground.run("restore", dr, { env: { RESTORE_MODE: "logical" } });
     logSteps(logical);
     if (!logical.ok) {
         throw new Error(`logical restore failed: ${logical.error}`);
@@ -117,8 +110,7 @@ async function main(): Promise<boolean> {
     for (const d of diffChecksums(dcSums, drDb.checksums(DATABASE))) {
         problems.push(`CHECKSUM TABLE differs after the logical restore: ${d}`);
     }
-    const restoreEnv = podEnv(dr, s3, { ...marker, MARIADB_DATADIR: drDb.dataDir });
-    const restore = await runSteps(RESTORE_STEPS, { ...restoreEnv, RESTORE_FORCE: "true" }, logFile);
+    const restore = await ground.run("restore", dr, { datadir: drDb.dataDir, env: { RESTORE_FORCE: "true" } });
     logSteps(restore);
     if (!restore.ok || !restore.steps.some((s) => s.output.includes("from the physical backup"))) {
         throw new Error(`physical restore failed: ${restore.error || "it did not use the physical backup"}`);
@@ -136,7 +128,7 @@ async function main(): Promise<boolean> {
     }
 
     // A second run of the same set is a no-op (warm-standby cron), and is still intact.
-    const again = await runSteps(RESTORE_STEPS, restoreEnv, logFile);
+    const again = await ground.run("restore", dr, { datadir: drDb.dataDir });
     if (!again.ok || !again.steps.some((s) => s.output.includes("already restored"))) {
         problems.push(`restoring the same set again did not skip cleanly: ${again.error || "no skip message"}`);
     }
@@ -183,7 +175,8 @@ async function main(): Promise<boolean> {
         `  tables          ${dcSums.size} on DC, ${drSums.size} on DR, ${diffChecksums(dcSums, drSums).length} with different CHECKSUM TABLE EXTENDED (after both the logical and the physical restore)`,
         `  rows            ${totalRows} on DC, rows lost ${rowsLost}`,
         `  bytes           ${bytes} in the set`,
-        `  backup          ${backup.seconds.toFixed(1)}s (${backup.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}; dump + physical + export + upload)`,
+        `  backup          ${backup.seconds.toFixed(1)}s (${backup.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}; ${chain.map((s) => s.replace(/^backup-|\.sh$/g, "")).join(" + ")})`,
+        `  fence           ${fenceLine(backup.steps.find((s) => s.output.includes("fence:"))?.output)}`,
         `  restore         logical ${logical.seconds.toFixed(1)}s (${logical.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}), physical ${restore.seconds.toFixed(1)}s (${restore.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}); fetch + apply`,
         `  export compare  ignoring ${EXPORT_VOLATILE.join(", ")}`,
         `  result          ${problems.length === 0 ? "PASS: DR equals DC" : `FAIL (${problems.length} problems)`}`,
@@ -194,10 +187,19 @@ async function main(): Promise<boolean> {
     return problems.length === 0;
 }
 
-function writeSecret(dir: string, name: string, value: string): string {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
-    return file;
+/** A Secret as the pod mounts it: a directory of the pod's uid holding `password`. Returns the directory. */
+function writeSecret(dir: string, value: string): string {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.writeFileSync(path.join(dir, "password"), `${value}\n`, { mode: 0o600 });
+    giveToPod(dir, path.join(dir, "password"));
+    return dir;
+}
+
+/** What the fence step said, for the summary. */
+function fenceLine(output?: string): string {
+    const said = output?.split("\n").find((l) => l.includes("fence:"));
+    return said ? said.replace(/^\S+ backup: fence: /, "") : "the fence step did not run";
 }
 
 function swapOrigin(url: string, origin: string): string {

@@ -10,32 +10,45 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
+import { Cases, describe, fileDigests, mustPass, openDrill, Outcome, refused } from "./lib/cases";
 import { CutProxy } from "./lib/cutproxy";
+import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums } from "./lib/mariadb";
-import { checkSetup, DRILL_PATH, freePort, killGroup, log, runMain, runScript, workDir } from "./lib/proc";
+import { DRILL_PATH, freePort, killGroup, log, runMain } from "./lib/proc";
+import { setPrimary, siteHostname } from "./lib/route53";
 
-const DATABASE = "ghost";
-const BUCKET = "ghost-dcdr-faults";
-const PREFIX = "ghost/dc/";
+/** The fault cases, in the order they run; a control follows them. README.md quotes their number (test/drills.test.ts). */
+export const FAULTS = [
+    "database unreachable (backup)",
+    "dump killed mid-way",
+    "checksum mismatch (artifact changed after dump)",
+    "S3 unreachable mid-upload",
+    "stale active site: the domain's primary record names dr, dc's backup is fenced",
+    "database unreachable (restore)",
+    "corrupted object (db.sql.zst bytes flipped in S3)",
+    "truncated dump with matching checksums",
+    "SQL error in the middle of the load",
+    "physical copy truncated, checksums match (physical restore)",
+    "manifest missing",
+    "malformed manifest",
+    "empty bucket",
+    "unknown RESTORE_BACKUP_ID",
+    "another restore running (catch-up racing a scheduled restore)",
+    "RESTORE_BACKUP_ID that is not an id",
+] as const;
+type Fault = (typeof FAULTS)[number];
+
 const GOOD_OLD = "20260101T000000Z";
 const GOOD = "20260102T000000Z";
 const INCOMPLETE = "20260103T000000Z";
 const DB_MB = Number(process.env.FAULTS_DB_MB ?? "60");
 
-interface Outcome {
-    did: string;
-    problems: string[];
-}
-
 async function main(): Promise<boolean> {
-    checkSetup(false);
-    const root = workDir("faults");
-    const logFile = path.join(root, "scripts.log");
-    log(`working in ${root}; script output in ${logFile}`);
-    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
-    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+    const ground = await openDrill("faults");
+    const { root, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const [BUCKET, PREFIX] = [s3.bucket, s3.prefix];
+    const pod = (site: Site, name: string) => ground.pod(site, name);
 
     log(`generating a ${DB_MB} MB Ghost-shaped database on DC`);
     generateGhostDb(dcDb, DATABASE, DB_MB * 1024 * 1024, 1);
@@ -43,25 +56,22 @@ async function main(): Promise<boolean> {
     fs.mkdirSync(dr.contentDir, { recursive: true });
 
     // DR starts from GOOD_OLD; GOOD holds newer data, and the broken sets are made from it.
-    const physical = { MARIADB_DATADIR: dcDb.dataDir };
-    await mustPass(
-        runSteps(BACKUP_STEPS, podEnv(pod(dc, "b0"), s3, { BACKUP_ID: GOOD_OLD, ...physical }), logFile),
-        "baseline backup",
-    );
-    await mustPass(runSteps(RESTORE_STEPS, podEnv(pod(dr, "r0"), s3), logFile), "baseline restore");
+    const physical = { datadir: dcDb.dataDir };
+    await mustPass(ground.run("backup", pod(dc, "b0"), { ...physical, env: { BACKUP_ID: GOOD_OLD } }), "baseline backup");
+    await mustPass(ground.run("restore", pod(dr, "r0")), "baseline restore");
     dcDb.query(
         "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('fffffffffffffffffffffff1', UUID(), 'Written after the DR baseline ✍️', 'after-baseline', NOW())",
         DATABASE,
     );
     writeContent(dc.contentDir, "second");
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b1"), s3, { BACKUP_ID: GOOD, ...physical }), logFile), "second backup");
+    await mustPass(ground.run("backup", pod(dc, "b1"), { ...physical, env: { BACKUP_ID: GOOD } }), "second backup");
     const goodManifest = moto.getText(BUCKET, `${PREFIX}${GOOD}/manifest.json`);
     const goodDump = path.join(root, "good-db.sql.zst");
     moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${GOOD}/db.sql.zst`, goodDump]);
 
     const drState = () => ({
         sums: drDb.checksums(DATABASE),
-        content: fingerprint(dr.contentDir),
+        content: fileDigests(dr.contentDir),
         databases: drDb.query("SHOW DATABASES"),
     });
     const drBefore = drState();
@@ -78,14 +88,14 @@ async function main(): Promise<boolean> {
             .filter((k) => k.endsWith("/manifest.json"))
             .join(",");
 
-    /** A restore fault: the given steps must fail with an ERROR line matching `expect`; DR must not change. */
+    /** A restore fault: the restore must fail with an ERROR line matching `expect`; DR must not change. */
     const restoreFault = async (
         name: string,
         expect: RegExp,
-        extra: NodeJS.ProcessEnv,
-        site: Site = pod(dr, name),
+        env: NodeJS.ProcessEnv,
+        opts: PodOptions = {},
     ): Promise<Outcome> => {
-        const result = await runSteps(RESTORE_STEPS, podEnv(site, s3, extra), logFile);
+        const result = await ground.run("restore", pod(dr, name), { ...opts, env });
         return { did: describe(result), problems: [...refused(result, expect), ...drUnchanged()] };
     };
 
@@ -141,281 +151,207 @@ async function main(): Promise<boolean> {
         return m;
     };
 
-    const faults: { name: string; run: () => Promise<Outcome> }[] = [
-        {
-            name: "database unreachable (backup)",
-            run: async () => {
-                const closed = await freePort();
-                return backupFault("db-down-backup", /cannot connect to MariaDB/, (site) =>
-                    runSteps(
-                        BACKUP_STEPS,
-                        podEnv(site, s3, { MARIADB_PORT: String(closed), BACKUP_ID: "20251201T000001Z" }),
-                        logFile,
-                    ),
-                );
-            },
+    const faults: Record<Fault, () => Promise<Outcome>> = {
+        "database unreachable (backup)": async () => {
+            const closed = await freePort();
+            return backupFault("db-down-backup", /cannot connect to MariaDB/, (site) =>
+                ground.run("backup", site, { env: { MARIADB_PORT: String(closed), BACKUP_ID: "20251201T000001Z" } }),
+            );
         },
-        {
-            name: "dump killed mid-way",
-            run: () =>
-                backupFault("dump-killed", /meta\.env missing/, async (site) => {
-                    const env = podEnv(site, s3, { BACKUP_ID: "20251201T000002Z" });
-                    const dumpFile = path.join(site.workDir, "backup", "artifacts", "db.sql.zst");
-                    let killedAt = -1;
-                    const dump = await runScript("backup-dump.sh", env, {
-                        logFile,
-                        onStart: (child) => {
-                            const timer = setInterval(() => {
-                                const size = fs.existsSync(dumpFile) ? fs.statSync(dumpFile).size : 0;
-                                if (size > 256 * 1024) {
-                                    killedAt = size;
-                                    killGroup(child);
-                                    clearInterval(timer);
-                                }
-                            }, 5);
-                            child.on("close", () => clearInterval(timer));
-                        },
-                    });
-                    if (killedAt < 0 || dump.code === 0) {
-                        throw new Error(`could not kill the dump mid-way (exit ${dump.code}); raise FAULTS_DB_MB`);
-                    }
-                    // The pod would stop here; run the upload anyway to prove it refuses.
-                    const upload = await runScript("backup-upload.sh", env, { logFile });
-                    return { ok: upload.code === 0, seconds: 0, steps: [dump, upload], error: upload.error };
-                }),
-        },
-        {
-            name: "checksum mismatch (artifact changed after dump)",
-            run: () =>
-                backupFault("checksum", /does not match its sha256/, async (site) => {
-                    const env = podEnv(site, s3, { BACKUP_ID: "20251201T000003Z" });
-                    const dump = await runScript("backup-dump.sh", env, { logFile });
-                    flipByte(path.join(site.workDir, "backup", "artifacts", "db.sql.zst"));
-                    const upload = await runScript("backup-upload.sh", env, { logFile });
-                    return { ok: dump.code === 0 && upload.code === 0, seconds: 0, steps: [dump, upload], error: upload.error };
-                }),
-        },
-        {
-            name: "S3 unreachable mid-upload",
-            run: async () => {
-                const proxy = await CutProxy.start(moto.port, 2 * 1024 * 1024);
-                try {
-                    const outcome = await backupFault(
-                        "s3-cut",
-                        /upload of .* failed|cannot read back/,
-                        (site) =>
-                            runSteps(
-                                BACKUP_STEPS,
-                                podEnv(site, s3, { BACKUP_ID: "20251201T000004Z", S3_ENDPOINT_URL: proxy.url }),
-                                logFile,
-                            ),
-                        true,
-                    );
-                    if (!proxy.wasCut) outcome.problems.push("the proxy never cut the upload; the set is too small");
-                    return outcome;
-                } finally {
-                    await proxy.stop();
+        "dump killed mid-way": () =>
+            backupFault("dump-killed", /meta\.env missing/, async (site) => {
+                const opts: PodOptions = { env: { BACKUP_ID: "20251201T000002Z" } };
+                const dumpFile = path.join(site.workDir, "backup", "artifacts", "db.sql.zst");
+                let killedAt = -1;
+                const dump = await ground.step("backup-dump.sh", site, opts, (child) => {
+                    const timer = setInterval(() => {
+                        const size = fs.existsSync(dumpFile) ? fs.statSync(dumpFile).size : 0;
+                        if (size > 256 * 1024) {
+                            killedAt = size;
+                            killGroup(child);
+                            clearInterval(timer);
+                        }
+                    }, 5);
+                    child.on("close", () => clearInterval(timer));
+                });
+                if (killedAt < 0 || dump.code === 0) {
+                    throw new Error(`could not kill the dump mid-way (exit ${dump.code}); raise FAULTS_DB_MB`);
                 }
-            },
+                // The pod would stop here; run the upload anyway to prove it refuses.
+                const upload = await ground.step("backup-upload.sh", site, opts);
+                return { ok: upload.code === 0, seconds: 0, steps: [dump, upload], error: upload.error };
+            }),
+        "checksum mismatch (artifact changed after dump)": () =>
+            backupFault("checksum", /does not match its sha256/, async (site) => {
+                const opts: PodOptions = { env: { BACKUP_ID: "20251201T000003Z" } };
+                const dump = await ground.step("backup-dump.sh", site, opts);
+                flipByte(path.join(site.workDir, "backup", "artifacts", "db.sql.zst"));
+                const upload = await ground.step("backup-upload.sh", site, opts);
+                return { ok: dump.code === 0 && upload.code === 0, seconds: 0, steps: [dump, upload], error: upload.error };
+            }),
+        "S3 unreachable mid-upload": async () => {
+            const proxy = await CutProxy.start(moto.port, 2 * 1024 * 1024);
+            try {
+                const outcome = await backupFault(
+                    "s3-cut",
+                    /upload of .* failed|cannot read back/,
+                    (site) => ground.run("backup", site, { env: { BACKUP_ID: "20251201T000004Z", S3_ENDPOINT_URL: proxy.url } }),
+                    true,
+                );
+                if (!proxy.wasCut) outcome.problems.push("the proxy never cut the upload; the set is too small");
+                return outcome;
+            } finally {
+                await proxy.stop();
+            }
         },
-        {
-            name: "database unreachable (restore)",
-            run: async () =>
-                restoreFault("db-down-restore", /cannot connect to MariaDB/, {
-                    MARIADB_PORT: String(await freePort()),
+        "stale active site: the domain's primary record names dr, dc's backup is fenced": async () => {
+            // After a failover the flag points the domain at dr; dc, back from its outage and not yet updated,
+            // still runs its backup CronJob. Its fence step must stop it before anything is published.
+            setPrimary(moto, ground.zone, "dr");
+            try {
+                const outcome = await backupFault(
+                    "fenced",
+                    new RegExp(`points at ${siteHostname("dr").replace(/\./g, "\\.")}, not at this site`),
+                    (site) => ground.run("backup", site, { env: { BACKUP_ID: "20251201T000010Z" } }),
+                );
+                return outcome;
+            } finally {
+                setPrimary(moto, ground.zone, "dc");
+            }
+        },
+        "database unreachable (restore)": async () =>
+            restoreFault("db-down-restore", /cannot connect to MariaDB/, {
+                MARIADB_PORT: String(await freePort()),
+                RESTORE_BACKUP_ID: GOOD,
+            }),
+        "corrupted object (db.sql.zst bytes flipped in S3)": () => {
+            craft("20251201T000005Z", (dir) => {
+                flipByte(path.join(dir, "db.sql.zst"));
+                return { manifest: manifestFor("20251201T000005Z") };
+            });
+            return restoreFault("corrupt", /does not match its sha256/, { RESTORE_BACKUP_ID: "20251201T000005Z" });
+        },
+        "truncated dump with matching checksums": () => {
+            craft("20251201T000006Z", (dir) => {
+                const sql = execFileSync("zstd", ["-dc", goodDump], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } });
+                const cut = path.join(dir, "db.sql.zst");
+                execFileSync("zstd", ["-q", "-f", "-o", cut], {
+                    input: sql.subarray(0, Math.floor(sql.length / 2)),
+                    env: { PATH: DRILL_PATH },
+                });
+                return { manifest: manifestFor("20251201T000006Z", cut) };
+            });
+            return restoreFault("truncated", /no '-- Dump completed' trailer/, { RESTORE_BACKUP_ID: "20251201T000006Z" });
+        },
+        "SQL error in the middle of the load": async () => {
+            craft("20251201T000007Z", (dir) => {
+                const sql = execFileSync("zstd", ["-dc", goodDump], {
+                    maxBuffer: 1 << 30,
+                    env: { PATH: DRILL_PATH },
+                }).toString("utf8");
+                // Inside the data section of `tags`, where the restore's statement filter admits an INSERT, so the
+                // server itself must fail it mid-load (an INSERT between sections is refused earlier by the filter).
+                const marker = "-- Dumping data for table `tags`\n--\n\n";
+                const at = sql.indexOf(marker) + marker.length;
+                const broken = `${sql.slice(0, at)}INSERT INTO \`no_such_table\` VALUES (1);\n${sql.slice(at)}`;
+                const file = path.join(dir, "db.sql.zst");
+                execFileSync("zstd", ["-q", "-f", "-o", file], { input: broken, env: { PATH: DRILL_PATH } });
+                return { manifest: manifestFor("20251201T000007Z", file) };
+            });
+            return restoreFault("sql-error", /loading .* failed/, { RESTORE_BACKUP_ID: "20251201T000007Z" });
+        },
+        "physical copy truncated, checksums match (physical restore)": () => {
+            craft("20251201T000009Z", (dir) => {
+                const file = path.join(dir, "physical.mbstream.zst");
+                const stream = execFileSync("zstd", ["-dc", file], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } });
+                execFileSync("zstd", ["-q", "-f", "-o", file], {
+                    input: stream.subarray(0, Math.floor(stream.length / 2)),
+                    env: { PATH: DRILL_PATH },
+                });
+                return { manifest: manifestFor("20251201T000009Z", file) };
+            });
+            return restoreFault(
+                "physical-broken",
+                /importing the physical backup .* failed/,
+                { RESTORE_BACKUP_ID: "20251201T000009Z" },
+                { datadir: drDb.dataDir },
+            );
+        },
+        "manifest missing": async () => {
+            craft(INCOMPLETE, () => ({}));
+            const named = await restoreFault("no-manifest", /has no manifest\.json/, { RESTORE_BACKUP_ID: INCOMPLETE });
+            // Unnamed, the newer incomplete set must be passed over for the newest complete one.
+            const site = pod(dr, "no-manifest-auto");
+            const fetched = await ground.step("restore-fetch.sh", site);
+            const picked = fs.existsSync(path.join(site.workDir, "restore", "BACKUP_ID"))
+                ? fs.readFileSync(path.join(site.workDir, "restore", "BACKUP_ID"), "utf8").trim()
+                : "nothing";
+            if (fetched.code !== 0 || picked !== GOOD)
+                named.problems.push(`without RESTORE_BACKUP_ID the fetch picked ${picked}, not the newest complete set ${GOOD}`);
+            return { did: `${named.did}; unnamed, it skipped ${INCOMPLETE} and picked ${picked}`, problems: named.problems };
+        },
+        "malformed manifest": () => {
+            craft("20251201T000008Z", () => ({
+                manifest: '{"schemaVersion": 1, "backupId": "20251201T000008Z", "artifacts": [',
+            }));
+            return restoreFault("bad-manifest", /malformed|does not parse|lists no db\.sql\.zst/, {
+                RESTORE_BACKUP_ID: "20251201T000008Z",
+            });
+        },
+        "empty bucket": () => restoreFault("empty", /no complete backup set/, { BACKUP_PREFIX: "nothing/here/" }),
+        "unknown RESTORE_BACKUP_ID": () =>
+            restoreFault("unknown-id", /does not exist/, { RESTORE_BACKUP_ID: "20000101T000000Z" }),
+        "another restore running (catch-up racing a scheduled restore)": async () => {
+            // A session holding the restore lock stands in for the restore already running.
+            const holder = spawn(
+                "mariadb",
+                ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${drDb.port}`, "--protocol=tcp", "-N", "--unbuffered"],
+                {
+                    env: { ...process.env, PATH: DRILL_PATH },
+                    stdio: ["pipe", "pipe", "inherit"],
+                },
+            );
+            holder.stdin.write(`SELECT GET_LOCK('ghost-dcdr-restore-${DATABASE}', 0);\n`);
+            await new Promise<void>((resolve, reject) => {
+                const timer = setTimeout(() => reject(new Error("the lock-holding session did not answer in 10 s")), 10000);
+                holder.stdout.once("data", () => {
+                    clearTimeout(timer);
+                    resolve();
+                });
+            });
+            try {
+                return await restoreFault("locked", /another restore of .* is running/, {
                     RESTORE_BACKUP_ID: GOOD,
-                }),
-        },
-        {
-            name: "corrupted object (db.sql.zst bytes flipped in S3)",
-            run: () => {
-                craft("20251201T000005Z", (dir) => {
-                    flipByte(path.join(dir, "db.sql.zst"));
-                    return { manifest: manifestFor("20251201T000005Z") };
+                    RESTORE_FORCE: "true",
                 });
-                return restoreFault("corrupt", /does not match its sha256/, { RESTORE_BACKUP_ID: "20251201T000005Z" });
-            },
+            } finally {
+                holder.stdin.end();
+                holder.kill("SIGTERM");
+            }
         },
-        {
-            name: "truncated dump with matching checksums",
-            run: () => {
-                craft("20251201T000006Z", (dir) => {
-                    const sql = execFileSync("zstd", ["-dc", goodDump], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } });
-                    const cut = path.join(dir, "db.sql.zst");
-                    execFileSync("zstd", ["-q", "-f", "-o", cut], {
-                        input: sql.subarray(0, Math.floor(sql.length / 2)),
-                        env: { PATH: DRILL_PATH },
-                    });
-                    return { manifest: manifestFor("20251201T000006Z", cut) };
-                });
-                return restoreFault("truncated", /no '-- Dump completed' trailer/, { RESTORE_BACKUP_ID: "20251201T000006Z" });
-            },
-        },
-        {
-            name: "SQL error in the middle of the load",
-            run: async () => {
-                craft("20251201T000007Z", (dir) => {
-                    const sql = execFileSync("zstd", ["-dc", goodDump], {
-                        maxBuffer: 1 << 30,
-                        env: { PATH: DRILL_PATH },
-                    }).toString("utf8");
-                    // Inside the data section of `tags`, where the restore's statement filter admits an INSERT, so the
-                    // server itself must fail it mid-load (an INSERT between sections is refused earlier by the filter).
-                    const marker = "-- Dumping data for table `tags`\n--\n\n";
-                    const at = sql.indexOf(marker) + marker.length;
-                    const broken = `${sql.slice(0, at)}INSERT INTO \`no_such_table\` VALUES (1);\n${sql.slice(at)}`;
-                    const file = path.join(dir, "db.sql.zst");
-                    execFileSync("zstd", ["-q", "-f", "-o", file], { input: broken, env: { PATH: DRILL_PATH } });
-                    return { manifest: manifestFor("20251201T000007Z", file) };
-                });
-                return restoreFault("sql-error", /loading .* failed/, { RESTORE_BACKUP_ID: "20251201T000007Z" });
-            },
-        },
-        {
-            name: "physical copy truncated, checksums match (physical restore)",
-            run: () => {
-                craft("20251201T000009Z", (dir) => {
-                    const file = path.join(dir, "physical.mbstream.zst");
-                    const stream = execFileSync("zstd", ["-dc", file], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } });
-                    execFileSync("zstd", ["-q", "-f", "-o", file], {
-                        input: stream.subarray(0, Math.floor(stream.length / 2)),
-                        env: { PATH: DRILL_PATH },
-                    });
-                    return { manifest: manifestFor("20251201T000009Z", file) };
-                });
-                return restoreFault("physical-broken", /importing the physical backup .* failed/, {
-                    RESTORE_BACKUP_ID: "20251201T000009Z",
-                    MARIADB_DATADIR: drDb.dataDir,
-                });
-            },
-        },
-        {
-            name: "manifest missing",
-            run: async () => {
-                craft(INCOMPLETE, () => ({}));
-                const named = await restoreFault("no-manifest", /has no manifest\.json/, { RESTORE_BACKUP_ID: INCOMPLETE });
-                // Unnamed, the newer incomplete set must be passed over for the newest complete one.
-                const site = pod(dr, "no-manifest-auto");
-                const fetched = await runSteps(RESTORE_STEPS.slice(0, 1), podEnv(site, s3), logFile);
-                const picked = fs.existsSync(path.join(site.workDir, "restore", "BACKUP_ID"))
-                    ? fs.readFileSync(path.join(site.workDir, "restore", "BACKUP_ID"), "utf8").trim()
-                    : "nothing";
-                if (!fetched.ok || picked !== GOOD)
-                    named.problems.push(
-                        `without RESTORE_BACKUP_ID the fetch picked ${picked}, not the newest complete set ${GOOD}`,
-                    );
-                return { did: `${named.did}; unnamed, it skipped ${INCOMPLETE} and picked ${picked}`, problems: named.problems };
-            },
-        },
-        {
-            name: "malformed manifest",
-            run: () => {
-                craft("20251201T000008Z", () => ({
-                    manifest: '{"schemaVersion": 1, "backupId": "20251201T000008Z", "artifacts": [',
-                }));
-                return restoreFault("bad-manifest", /malformed|does not parse|lists no db\.sql\.zst/, {
-                    RESTORE_BACKUP_ID: "20251201T000008Z",
-                });
-            },
-        },
-        {
-            name: "empty bucket",
-            run: () => restoreFault("empty", /no complete backup set/, { BACKUP_PREFIX: "nothing/here/" }),
-        },
-        {
-            name: "unknown RESTORE_BACKUP_ID",
-            run: () => restoreFault("unknown-id", /does not exist/, { RESTORE_BACKUP_ID: "20000101T000000Z" }),
-        },
-        {
-            name: "another restore running (catch-up racing a scheduled restore)",
-            run: async () => {
-                // A session holding the restore lock stands in for the restore already running.
-                const holder = spawn(
-                    "mariadb",
-                    ["--no-defaults", "-uroot", "-h127.0.0.1", `-P${drDb.port}`, "--protocol=tcp", "-N", "--unbuffered"],
-                    {
-                        env: { ...process.env, PATH: DRILL_PATH },
-                        stdio: ["pipe", "pipe", "inherit"],
-                    },
-                );
-                holder.stdin.write(`SELECT GET_LOCK('ghost-dcdr-restore-${DATABASE}', 0);\n`);
-                await new Promise<void>((resolve, reject) => {
-                    const timer = setTimeout(() => reject(new Error("the lock-holding session did not answer in 10 s")), 10000);
-                    holder.stdout.once("data", () => {
-                        clearTimeout(timer);
-                        resolve();
-                    });
-                });
-                try {
-                    return await restoreFault("locked", /another restore of .* is running/, {
-                        RESTORE_BACKUP_ID: GOOD,
-                        RESTORE_FORCE: "true",
-                    });
-                } finally {
-                    holder.stdin.end();
-                    holder.kill("SIGTERM");
-                }
-            },
-        },
-        {
-            name: "RESTORE_BACKUP_ID that is not an id",
-            run: () => restoreFault("bad-id", /is not a backup id/, { RESTORE_BACKUP_ID: "../../etc" }),
-        },
-    ];
+        "RESTORE_BACKUP_ID that is not an id": () =>
+            restoreFault("bad-id", /is not a backup id/, { RESTORE_BACKUP_ID: "../../etc" }),
+    };
 
-    const lines: string[] = [];
-    let failed = 0;
-    for (const fault of faults) {
-        let outcome: Outcome;
-        try {
-            outcome = await fault.run();
-        } catch (err: unknown) {
-            outcome = { did: "the check itself crashed", problems: [err instanceof Error ? err.message : String(err)] };
-        }
-        const ok = outcome.problems.length === 0;
-        failed += ok ? 0 : 1;
-        lines.push(`${ok ? "PASS" : "FAIL"}  ${fault.name}: ${outcome.did}${ok ? "; DR unchanged" : ""}`);
-        for (const p of outcome.problems) lines.push(`        - ${p}`);
-        log(`${ok ? "PASS" : "FAIL"}  ${fault.name}`);
+    const cases = new Cases("faults");
+    for (const name of FAULTS) {
+        await cases.run(name, async () => {
+            const outcome = await faults[name]();
+            return outcome.problems.length === 0 ? { ...outcome, did: `${outcome.did}; DR unchanged` } : outcome;
+        });
     }
 
     // Control: the checks above can fail. A good restore must change DR, and make it equal DC.
-    const control = await runSteps(RESTORE_STEPS, podEnv(pod(dr, "control"), s3, { MARIADB_DATADIR: drDb.dataDir }), logFile);
+    const control = await ground.run("restore", pod(dr, "control"), { datadir: drDb.dataDir });
     const changed = drUnchanged().length > 0;
     const equal =
         diffChecksums(dcDb.checksums(DATABASE), drDb.checksums(DATABASE)).length === 0 &&
-        fingerprint(dr.contentDir, true) === fingerprint(dc.contentDir, true);
-    const controlOk = control.ok && changed && equal;
-    failed += controlOk ? 0 : 1;
-    lines.push(
-        `${controlOk ? "PASS" : "FAIL"}  control: a good (physical) restore of ${GOOD} ${control.ok ? "succeeded" : `failed (${control.error})`}, ${changed ? "changed DR" : "did NOT change DR"} and ${equal ? "made it equal DC" : "left it different from DC"}`,
-    );
-
-    process.stdout.write(
-        `\nfaults summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${lines.length - failed} passed, ${failed} failed\n`,
-    );
-    return failed === 0;
-}
-
-async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
-    const r = await result;
-    if (!r.ok) {
-        throw new Error(`${what} failed: ${r.error}`);
-    }
-}
-
-function refused(result: StepsResult, expect: RegExp): string[] {
-    if (result.ok) return ["the scripts succeeded; they should have refused"];
-    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
-    const problems: string[] = [];
-    if (!expect.test(result.error))
-        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
-    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
-    return problems;
-}
-
-function describe(result: StepsResult): string {
-    return result.ok ? "the scripts succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
+        fileDigests(dr.contentDir, [".dcdr-restored"]) === fileDigests(dc.contentDir, [".dcdr-restored"]);
+    cases.record(`control: a good (physical) restore of ${GOOD}`, {
+        did: `${control.ok ? "succeeded" : `failed (${control.error})`}, ${changed ? "changed DR" : "did NOT change DR"} and ${equal ? "made it equal DC" : "left it different from DC"}`,
+        problems: control.ok && changed && equal ? [] : ["a good restore must succeed, change DR and make it equal DC"],
+    });
+    return cases.print();
 }
 
 function writeContent(dir: string, generation: string): void {
@@ -427,22 +363,6 @@ function writeContent(dir: string, generation: string): void {
     fs.writeFileSync(path.join(dir, "settings", "routes.yaml"), `# ${generation}\nroutes:\n`);
 }
 
-/** Every file under dir with its sha256; `dataOnly` ignores the restore marker. */
-function fingerprint(dir: string, dataOnly = false): string {
-    const out: string[] = [];
-    const walk = (d: string) => {
-        if (!fs.existsSync(d)) return;
-        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (!(dataOnly && e.name === ".dcdr-restored"))
-                out.push(`${path.relative(dir, p)} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
-        }
-    };
-    walk(dir);
-    return out.join("\n");
-}
-
 function flipByte(file: string): void {
     const buf = fs.readFileSync(file);
     const at = Math.floor(buf.length / 2);
@@ -450,4 +370,4 @@ function flipByte(file: string): void {
     fs.writeFileSync(file, buf);
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

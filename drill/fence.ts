@@ -1,127 +1,63 @@
 /**
- * Fence drill: `npm run drill:fence`. Runs scripts/datapath/backup-fence.sh for real against a Route 53 API
- * (moto_server on 127.0.0.1) in every state the failover flag can leave the public domain in, and checks that
- * exactly the site the primary record names may publish. Prints one line per case; exits non-zero on a failure.
+ * Fence drill: `npm run drill:fence`. Runs the backup's fence step (components/backup/steps.ts, backup-fence.sh) for
+ * real against a Route 53 API (moto_server on 127.0.0.1) in every state the failover flag can leave the public domain
+ * in, and checks that exactly the site the primary record names may publish. Prints one line per case; exits non-zero
+ * on a failure. The DR drill and the fault drills run the same step inside the backup chain (drill:faults has the
+ * stale-site case).
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { Cases } from "./lib/cases";
+import { giveToPod, stepEnv, stepOf } from "./lib/datapath";
+import { log, motoServer, runMain, runScript, workDir } from "./lib/proc";
+import { createZone, setPrimary, siteHostname } from "./lib/route53";
+import { FAKE_AWS_ENV, Moto } from "./lib/s3";
+import type { Site } from "../components/site";
 import * as fs from "node:fs";
-import * as net from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 
-const SCRIPT = path.join(__dirname, "..", "scripts", "datapath", "backup-fence.sh");
-const AWS = "/usr/bin/aws"; // Debian's AWS CLI v2, like the in-cluster image (pyenv's v1 comes first on PATH)
-const DOMAIN = "blog.example.com";
+const FENCE = stepOf("backup-fence.sh");
 
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
+async function main(): Promise<boolean> {
+    const missing = ["/usr/bin/aws", motoServer()].filter((bin) => !bin || !fs.existsSync(bin));
+    if (missing.length > 0)
+        throw new Error(`missing ${missing.map((m) => m ?? "moto_server").join(", ")}. Run: bash drill/setup.sh`);
+    const root = workDir("fence");
+    giveToPod(root);
+    const moto = await Moto.start(root);
+    const zone = createZone(moto);
+    log(`moto: zone ${zone.id} for ${zone.domain}`);
 
-async function main(): Promise<number> {
-    for (const tool of [AWS, "moto_server"]) {
-        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
-            console.error(`fence drill: ${tool} not found. Run: bash drill/setup.sh`);
-            return 2;
-        }
-    }
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: "drill", AWS_SECRET_ACCESS_KEY: "drill", AWS_DEFAULT_REGION: "us-east-1" };
-    const aws = (args: string[]) => execFileSync(AWS, ["--endpoint-url", endpoint, ...args], { env, encoding: "utf8" }).trim();
-    let failures = 0;
-    try {
-        for (let i = 0; ; i++) {
-            try {
-                aws(["route53", "list-hosted-zones"]);
-                break;
-            } catch {
-                if (i > 50) throw new Error("moto_server did not start");
-                await new Promise((r) => setTimeout(r, 200));
-            }
-        }
-        const zone = aws([
-            "route53",
-            "create-hosted-zone",
-            "--name",
-            "example.com",
-            "--caller-reference",
-            `fence-${Date.now()}`,
-            "--query",
-            "HostedZone.Id",
-            "--output",
-            "text",
-        ]).replace("/hostedzone/", "");
-        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fence-"));
-        const setPrimary = (site: string, action = "UPSERT") => {
-            const batch = {
-                Changes: ["primary", "secondary"].map((id) => ({
-                    Action: action,
-                    ResourceRecordSet: {
-                        Name: DOMAIN,
-                        Type: "A",
-                        SetIdentifier: id,
-                        Failover: id === "primary" ? "PRIMARY" : "SECONDARY",
-                        AliasTarget: { HostedZoneId: zone, DNSName: `${site}.${DOMAIN}`, EvaluateTargetHealth: false },
-                    },
-                })),
+    const fence = (site: Site, zoneId = zone.id) =>
+        runScript(
+            FENCE.script,
+            stepEnv(FENCE, {
+                mounts: { work: root, tmp: root },
+                inputs: { fenceZoneId: zoneId, fenceDomain: zone.domain, fenceSiteName: siteHostname(site, zone.domain) },
+                standIn: { ...FAKE_AWS_ENV, S3_ENDPOINT_URL: moto.url },
+            }),
+        );
+    const cases = new Cases("fence");
+    const check = (label: string, site: Site, allowed: boolean, zoneId?: string) =>
+        cases.run(`${label}: ${site}`, async () => {
+            const r = await fence(site, zoneId);
+            const said = (r.output.trim().split("\n").pop() ?? "").replace(/^\S+ /, "");
+            const refusedAsPromised = /ERROR: .*nothing was published|ERROR: cannot read/.test(r.error);
+            const ok = (r.code === 0) === allowed && (allowed || refusedAsPromised);
+            return {
+                did: `${r.code === 0 ? "may publish" : "refused"} (${said})`,
+                problems: ok
+                    ? []
+                    : [allowed ? "the fence refused the active site" : "the fence let a site publish that is not the primary"],
             };
-            fs.writeFileSync(path.join(tmp, "batch.json"), JSON.stringify(batch));
-            aws([
-                "route53",
-                "change-resource-record-sets",
-                "--hosted-zone-id",
-                zone,
-                "--change-batch",
-                `file://${path.join(tmp, "batch.json")}`,
-            ]);
-        };
-        const fence = (site: string, zoneId = zone) =>
-            spawnSync("bash", [SCRIPT], {
-                env: {
-                    ...env,
-                    PATH: `/usr/bin:${process.env.PATH}`,
-                    FENCE_ZONE_ID: zoneId,
-                    FENCE_DOMAIN: DOMAIN,
-                    FENCE_SITE_NAME: `${site}.${DOMAIN}`,
-                    S3_ENDPOINT_URL: endpoint,
-                },
-                encoding: "utf8",
-            });
-        const check = (label: string, site: string, allowed: boolean, zoneId?: string) => {
-            const r = fence(site, zoneId);
-            const ok =
-                (r.status === 0) === allowed && (allowed || /ERROR: .*nothing was published|ERROR: cannot read/.test(r.stderr));
-            if (!ok) failures++;
-            const said = (r.stderr.trim().split("\n").pop() ?? "").replace(/^\S+ /, "");
-            console.log(`${ok ? "PASS" : "FAIL"}  ${label}: ${site} ${r.status === 0 ? "may publish" : "refused"} (${said})`);
-        };
+        });
 
-        check("no primary record yet", "dc", false);
-        setPrimary("dc");
-        check("domain on dc (normal)", "dc", true);
-        check("domain on dc (normal)", "dr", false);
-        setPrimary("dr");
-        check("after failover, stale dc not yet updated", "dc", false);
-        check("after failover", "dr", true);
-        check("unknown hosted zone", "dr", false, "ZNOSUCHZONE");
-    } finally {
-        moto.kill("SIGTERM");
-    }
-    console.log(failures === 0 ? "fence drill: all cases passed" : `fence drill: ${failures} case(s) failed`);
-    return failures === 0 ? 0 : 1;
+    await check("no primary record yet", "dc", false);
+    setPrimary(moto, zone, "dc");
+    await check("domain on dc (normal)", "dc", true);
+    await check("domain on dc (normal)", "dr", false);
+    setPrimary(moto, zone, "dr");
+    await check("after failover, stale dc not yet updated", "dc", false);
+    await check("after failover", "dr", true);
+    await check("unknown hosted zone", "dr", false, "ZNOSUCHZONE");
+    return cases.print();
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: Error) => {
-        console.error(`fence drill: ${e.message}`);
-        process.exit(1);
-    },
-);
+if (require.main === module) runMain(main);

@@ -10,14 +10,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
+import { Cases, describe, mustPass, openDrill, Outcome, refused } from "./lib/cases";
+import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums } from "./lib/mariadb";
-import { checkSetup, DRILL_PATH, drillIsRoot, log, POD_GID, POD_UID, runMain, SCRIPTS_DIR, workDir } from "./lib/proc";
+import { DRILL_PATH, drillIsRoot, log, POD_GID, POD_UID, runMain, SCRIPTS_DIR } from "./lib/proc";
 
-const DATABASE = "ghost";
-const BUCKET = "ghost-dcdr-hostile";
-const PREFIX = "ghost/dc/";
 const GOOD = "20260201T000000Z";
 /** Expanded size of the content bombs: far over the genuine set's budget (contentBytes + 10% + 16 MiB). */
 const BOMB_BYTES = 256 * 1024 * 1024;
@@ -63,30 +61,23 @@ while left > 0:
     out.write(junk[:left]); left -= len(junk)
 `;
 
-interface Outcome {
-    did: string;
-    problems: string[];
-}
-
 async function main(): Promise<boolean> {
-    checkSetup(false);
-    const root = workDir("hostile-content");
-    const logFile = path.join(root, "scripts.log");
-    log(`working in ${root}; script output in ${logFile}`);
-    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
-    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+    const ground = await openDrill("hostile-content");
+    const { root, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const [BUCKET, PREFIX] = [s3.bucket, s3.prefix];
+    const pod = (site: Site, name: string) => ground.pod(site, name);
     generateGhostDb(dcDb, DATABASE, 2 * 1024 * 1024, 1);
     writeContent(dc.contentDir);
     fs.mkdirSync(dr.contentDir, { recursive: true });
 
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b0"), s3, { BACKUP_ID: GOOD }), logFile), "genuine backup");
+    await mustPass(ground.run("backup", pod(dc, "b0"), { env: { BACKUP_ID: GOOD } }), "genuine backup");
     const goodManifest = moto.getText(BUCKET, `${PREFIX}${GOOD}/manifest.json`);
     const declared = /"contentBytes": (\d+)/.exec(goodManifest);
     // Until backup-upload.sh publishes contentBytes, the genuine set needs the operator's budget.
     const legacy: NodeJS.ProcessEnv = declared ? {} : { RESTORE_CONTENT_MAX_BYTES: String(64 * 1024 * 1024) };
     if (!declared) log("note: the genuine manifest has no contentBytes; its restores pass RESTORE_CONTENT_MAX_BYTES");
     const goodContentBytes = declared ? Number(declared[1]) : 1024 * 1024;
-    await mustPass(runSteps(RESTORE_STEPS, podEnv(pod(dr, "r0"), s3, legacy), logFile), "baseline restore");
+    await mustPass(ground.run("restore", pod(dr, "r0"), { env: legacy }), "baseline restore");
 
     const sentinels = [
         path.join(root, "escape-hostile"),
@@ -169,11 +160,8 @@ async function main(): Promise<boolean> {
         let peak = 0;
         const timer = setInterval(() => (peak = Math.max(peak, diskBytes(dr.contentDir) - base)), 100);
         try {
-            const result = await runSteps(
-                RESTORE_STEPS,
-                podEnv(pod(dr, name), s3, { RESTORE_BACKUP_ID: id, RESTORE_FORCE: "true", ...extra }),
-                logFile,
-            );
+            const opts: PodOptions = { env: { RESTORE_BACKUP_ID: id, RESTORE_FORCE: "true", ...extra } };
+            const result = await ground.run("restore", pod(dr, name), opts);
             peak = Math.max(peak, diskBytes(dr.contentDir) - base);
             return { result, peak };
         } finally {
@@ -469,11 +457,9 @@ async function main(): Promise<boolean> {
         {
             name: "genuine set after the hostile ones: restores, Ghost's files byte-identical to DC",
             run: async () => {
-                const result = await runSteps(
-                    RESTORE_STEPS,
-                    podEnv(pod(dr, "genuine"), s3, { RESTORE_BACKUP_ID: GOOD, RESTORE_FORCE: "true", ...legacy }),
-                    logFile,
-                );
+                const result = await ground.run("restore", pod(dr, "genuine"), {
+                    env: { RESTORE_BACKUP_ID: GOOD, RESTORE_FORCE: "true", ...legacy },
+                });
                 const problems = result.ok ? [] : [`the restore failed: ${result.error}`];
                 const a = fingerprint(dc.contentDir, FOLDERS, false);
                 const b = fingerprint(dr.contentDir, FOLDERS, false);
@@ -491,27 +477,10 @@ async function main(): Promise<boolean> {
         },
     ];
 
-    const lines: string[] = [];
-    let failed = 0;
     // HOSTILE_ONLY=<regex> runs the cases whose name matches (while working on one).
-    const only = process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY) : undefined;
-    for (const c of cases.filter((c) => !only || only.test(c.name))) {
-        let outcome: Outcome;
-        try {
-            outcome = await c.run();
-        } catch (err: unknown) {
-            outcome = { did: "the check itself crashed", problems: [err instanceof Error ? err.message : String(err)] };
-        }
-        const ok = outcome.problems.length === 0;
-        failed += ok ? 0 : 1;
-        lines.push(`${ok ? "PASS" : "FAIL"}  ${c.name}: ${outcome.did}`);
-        for (const p of outcome.problems) lines.push(`        - ${p}`);
-        log(`${ok ? "PASS" : "FAIL"}  ${c.name}`);
-    }
-    process.stdout.write(
-        `\nhostile-content summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${lines.filter((l) => /^(PASS|FAIL)/.test(l)).length - failed} passed, ${failed} failed\n`,
-    );
-    return failed === 0;
+    const summary = new Cases("hostile-content", process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY) : undefined);
+    for (const c of cases) await summary.run(c.name, c.run);
+    return summary.print();
 }
 
 /** Runs content-extract.sh as this (root) process, bypassing runScript's drop to the pods' uid. */
@@ -525,25 +494,6 @@ async function runAsRoot(args: string[]): Promise<{ code: number; output: string
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
     return { code, output };
-}
-
-async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
-    const r = await result;
-    if (!r.ok) throw new Error(`${what} failed: ${r.error}`);
-}
-
-function refused(result: StepsResult, expect: RegExp): string[] {
-    if (result.ok) return ["the restore succeeded; it should have refused"];
-    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
-    const problems: string[] = [];
-    if (!expect.test(result.error))
-        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
-    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
-    return problems;
-}
-
-function describe(result: StepsResult): string {
-    return result.ok ? "the restore succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
 }
 
 function lastError(output: string): string {
@@ -664,4 +614,4 @@ function firstDiff(a: string, b: string): string {
     return "same entries";
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

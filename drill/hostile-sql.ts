@@ -9,14 +9,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
+import { Cases, describe, fileDigests, mustPass, openDrill, refused } from "./lib/cases";
+import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums, MariaDb } from "./lib/mariadb";
-import { checkSetup, DRILL_PATH, log, runMain, runScript, SCRIPTS_DIR, workDir } from "./lib/proc";
+import { DRILL_PATH, log, runMain, SCRIPTS_DIR } from "./lib/proc";
 
-const DATABASE = "ghost";
-const BUCKET = "ghost-dcdr-hostile";
-const PREFIX = "ghost/dc/";
 const GOOD_OLD = "20260101T000000Z";
 const GOOD = "20260102T000000Z";
 const DB_MB = Number(process.env.HOSTILE_DB_MB ?? "8");
@@ -55,18 +53,11 @@ DELIMITER ;
 CREATE DEFINER='root'@'%' SQL SECURITY DEFINER VIEW published_posts AS SELECT id, title FROM posts WHERE status = 'published';
 `;
 
-interface Outcome {
-    did: string;
-    problems: string[];
-}
-
 async function main(): Promise<boolean> {
-    checkSetup(false);
-    const root = workDir("hostile-sql");
-    const logFile = path.join(root, "scripts.log");
-    log(`working in ${root}; script output in ${logFile}`);
-    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
-    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+    const ground = await openDrill("hostile-sql");
+    const { root, logFile, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const [BUCKET, PREFIX] = [s3.bucket, s3.prefix];
+    const pod = (site: Site, name: string) => ground.pod(site, name);
 
     log(`generating a ${DB_MB} MB Ghost-shaped database on DC, with a trigger, procedure, function, event and view`);
     generateGhostDb(dcDb, DATABASE, DB_MB * 1024 * 1024, 1);
@@ -81,24 +72,14 @@ async function main(): Promise<boolean> {
     );
     const asRestoreUser = { MARIADB_USER: RESTORE_USER, ...DB_ONLY };
 
-    const physical = { MARIADB_DATADIR: dcDb.dataDir };
-    await mustPass(
-        runSteps(BACKUP_STEPS, podEnv(pod(dc, "b0"), s3, { BACKUP_ID: GOOD_OLD, ...physical }), logFile),
-        "baseline backup",
-    );
+    const physical = { datadir: dcDb.dataDir };
+    await mustPass(ground.run("backup", pod(dc, "b0"), { ...physical, env: { BACKUP_ID: GOOD_OLD } }), "baseline backup");
 
-    const lines: string[] = [];
-    let failed = 0;
-    const record = (name: string, outcome: Outcome): void => {
-        const ok = outcome.problems.length === 0;
-        failed += ok ? 0 : 1;
-        lines.push(`${ok ? "PASS" : "FAIL"}  ${name}: ${outcome.did}`);
-        for (const p of outcome.problems) lines.push(`        - ${p}`);
-        log(`${ok ? "PASS" : "FAIL"}  ${name}`);
-    };
+    const summary = new Cases("hostile-sql");
+    const record = (name: string, outcome: { did: string; problems: string[] }) => summary.record(name, outcome);
 
     // Positive: a genuine set with every object kind restores them all, owned by the restoring user.
-    const baseline = await runSteps(RESTORE_STEPS, podEnv(pod(dr, "r0"), s3, asRestoreUser), logFile);
+    const baseline = await ground.run("restore", pod(dr, "r0"), { env: asRestoreUser });
     record("genuine set with a trigger, procedure, function, event and view (logical, as a non-root user)", {
         did: baseline.ok ? "restored" : `failed: ${baseline.error}`,
         problems: [
@@ -112,7 +93,7 @@ async function main(): Promise<boolean> {
         "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('fffffffffffffffffffffff1', UUID(), 'After the baseline', 'after-baseline', NOW())",
         DATABASE,
     );
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b1"), s3, { BACKUP_ID: GOOD, ...physical }), logFile), "second backup");
+    await mustPass(ground.run("backup", pod(dc, "b1"), { ...physical, env: { BACKUP_ID: GOOD } }), "second backup");
     const goodManifest = moto.getText(BUCKET, `${PREFIX}${GOOD}/manifest.json`);
     const goodDump = path.join(root, "good-db.sql.zst");
     moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${GOOD}/db.sql.zst`, goodDump]);
@@ -120,7 +101,7 @@ async function main(): Promise<boolean> {
 
     const drState = () => ({
         sums: drDb.checksums(DATABASE),
-        content: fingerprint(dr.contentDir),
+        content: fileDigests(dr.contentDir),
         databases: drDb.query("SHOW DATABASES"),
         objects: objectDefinitions(drDb).join("\n"),
         users: drDb.query("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"),
@@ -168,11 +149,7 @@ async function main(): Promise<boolean> {
         caseNo += 1;
         const id = `20251201T0000${String(caseNo).padStart(2, "0")}Z`;
         craft(id, write);
-        const result = await runSteps(
-            RESTORE_STEPS,
-            podEnv(pod(dr, `h${caseNo}`), s3, { RESTORE_BACKUP_ID: id, ...DB_ONLY }),
-            logFile,
-        );
+        const result = await ground.run("restore", pod(dr, `h${caseNo}`), { env: { RESTORE_BACKUP_ID: id, ...DB_ONLY } });
         record(name, { did: describe(result), problems: [...refused(result, expect), ...drUnchanged(), ...extra()] });
     };
 
@@ -304,9 +281,9 @@ async function main(): Promise<boolean> {
     });
     {
         const site = pod(dr, "bomb");
-        const env = podEnv(site, s3, { RESTORE_BACKUP_ID: bombId, ...DB_ONLY });
-        const fetch = await runScript("restore-fetch.sh", env, { logFile });
-        const apply = await applyWithPeakRss(env, logFile);
+        const opts: PodOptions = { env: { RESTORE_BACKUP_ID: bombId, ...DB_ONLY } };
+        const fetch = await ground.step("restore-fetch.sh", site, opts);
+        const apply = await applyWithPeakRss(ground.env("restore-apply.sh", site, opts), logFile);
         const result: StepsResult = {
             ok: fetch.code === 0 && apply.code === 0,
             seconds: 0,
@@ -328,11 +305,10 @@ async function main(): Promise<boolean> {
     // Control: the good set (physical path: the objects come from the dump's filtered second pass) must
     // change DR, make it equal DC, and carry every object kind; as root, the definer is root@localhost and
     // the restore says so in a warning.
-    const control = await runSteps(
-        RESTORE_STEPS,
-        podEnv(pod(dr, "control"), s3, { MARIADB_DATADIR: drDb.dataDir, RESTORE_BACKUP_ID: GOOD, ...DB_ONLY }),
-        logFile,
-    );
+    const control = await ground.run("restore", pod(dr, "control"), {
+        datadir: drDb.dataDir,
+        env: { RESTORE_BACKUP_ID: GOOD, ...DB_ONLY },
+    });
     const changed = drUnchanged().length > 0;
     const warned = control.steps.some((s) => /warning: .* owned by root@/.test(s.output));
     const controlProblems = [
@@ -347,20 +323,12 @@ async function main(): Promise<boolean> {
         problems: controlProblems,
     });
 
-    process.stdout.write(
-        `\nhostile-sql summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${lines.filter((l) => /^(PASS|FAIL)/.test(l)).length - failed} passed, ${failed} failed\n`,
-    );
-    return failed === 0;
+    return summary.print();
 }
 
 async function sourceText(db: MariaDb, file: string, sql: string): Promise<void> {
     fs.writeFileSync(file, sql);
     await db.source(file, DATABASE);
-}
-
-async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
-    const r = await result;
-    if (!r.ok) throw new Error(`${what} failed: ${r.error}`);
 }
 
 /** Every view, trigger, routine and event of the database with its definition, as SHOW CREATE prints it. */
@@ -440,33 +408,4 @@ async function applyWithPeakRss(
     };
 }
 
-function refused(result: StepsResult, expect: RegExp): string[] {
-    if (result.ok) return ["the scripts succeeded; they should have refused"];
-    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
-    const problems: string[] = [];
-    if (!expect.test(result.error))
-        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
-    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
-    return problems;
-}
-
-function describe(result: StepsResult): string {
-    return result.ok ? "the scripts succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
-}
-
-/** Every file under dir with its sha256. */
-function fingerprint(dir: string): string {
-    const out: string[] = [];
-    const walk = (d: string) => {
-        if (!fs.existsSync(d)) return;
-        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) walk(p);
-            else out.push(`${path.relative(dir, p)} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
-        }
-    };
-    walk(dir);
-    return out.join("\n");
-}
-
-runMain(main);
+if (require.main === module) runMain(main);

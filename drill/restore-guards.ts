@@ -15,27 +15,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import { GHOST_SCHEMA_TABLES, RESTORE_USER } from "../components/mariadb";
-import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
+import { Cases, describe, fileDigests, mustPass, openDrill, Outcome, refused } from "./lib/cases";
+import { DATABASE, giveToPod, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums, MariaDb } from "./lib/mariadb";
-import {
-    checkSetup,
-    DRILL_PATH,
-    drillIsRoot,
-    ghostDir,
-    killGroup,
-    log,
-    POD_GID,
-    POD_UID,
-    runMain,
-    runScript,
-    workDir,
-} from "./lib/proc";
+import { DRILL_PATH, ghostDir, killGroup, log, runMain } from "./lib/proc";
 
-const DATABASE = "ghost";
 const PREVIOUS = `${DATABASE}__previous`;
-const BUCKET = "ghost-dcdr-restore-guards";
-const PREFIX = "ghost/dc/";
 const FIRST = "20260201T000000Z";
 const SECOND = "20260202T000000Z";
 const DB_MB = Number(process.env.GUARDS_DB_MB ?? "6");
@@ -51,18 +37,11 @@ CREATE EVENT purge_locks ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' DO
 CREATE VIEW published_posts AS SELECT id, title FROM posts WHERE status = 'published';
 `;
 
-interface Outcome {
-    did: string;
-    problems: string[];
-}
-
 async function main(): Promise<boolean> {
-    checkSetup(false);
-    const root = workDir("restore-guards");
-    const logFile = path.join(root, "scripts.log");
-    log(`working in ${root}; script output in ${logFile}`);
-    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
-    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+    const ground = await openDrill("restore-guards");
+    const { root, logFile, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const [BUCKET, PREFIX] = [s3.bucket, s3.prefix];
+    const pod = (site: Site, name: string) => ground.pod(site, name);
 
     log(`generating a ${DB_MB} MB Ghost-shaped database on DC with a trigger, procedure, function, event and view`);
     generateGhostDb(dcDb, DATABASE, DB_MB * 1024 * 1024, 1);
@@ -71,40 +50,38 @@ async function main(): Promise<boolean> {
     const tables = dcDb.tables(DATABASE).length;
     writeContent(dc.contentDir, "first");
     fs.mkdirSync(dr.contentDir, { recursive: true });
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b1"), s3, { BACKUP_ID: FIRST }), logFile), "first backup");
+    await mustPass(ground.run("backup", pod(dc, "b1"), { env: { BACKUP_ID: FIRST } }), "first backup");
     const firstSums = dcDb.checksums(DATABASE);
     dcDb.query(
         "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('fffffffffffffffffffffff2', UUID(), 'Second set', 'second-set', NOW())",
         DATABASE,
     );
     writeContent(dc.contentDir, "second");
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b2"), s3, { BACKUP_ID: SECOND }), logFile), "second backup");
+    await mustPass(ground.run("backup", pod(dc, "b2"), { env: { BACKUP_ID: SECOND } }), "second backup");
     const secondSums = dcDb.checksums(DATABASE);
 
-    // The restore user of the cluster, on DR, with exactly restoreGrants(); its password in a mounted-Secret-like file.
+    // The restore user of the cluster, on DR, with exactly restoreGrants(); its password in the mounted Secret's
+    // place (the restore pod's db-secret volume: a directory holding `password`).
     const password = crypto.randomBytes(16).toString("hex");
     const secrets = path.join(root, "secrets");
     fs.mkdirSync(secrets, { mode: 0o700 });
-    const passwordFile = path.join(secrets, "restore-password");
+    const passwordFile = path.join(secrets, "password");
     fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-    podOwns(secrets, passwordFile);
+    giveToPod(secrets, passwordFile);
     drDb.createRestoreUser(DATABASE, password);
-    // Ghost's own user on DR, for the "Ghost is connected" case.
+    // Ghost's own user on DR, for the "Ghost is connected" case (RESTORE_GHOST_USER is the drill's "ghost").
     drDb.query("CREATE USER ghost@'%' IDENTIFIED BY 'ghost-drill'; GRANT ALL ON ghost.* TO ghost@'%'");
-    const asRestore: NodeJS.ProcessEnv = {
-        MARIADB_USER: RESTORE_USER,
-        MARIADB_PASSWORD_FILE: passwordFile,
-        MARIADB_PASSWORD: undefined,
-        RESTORE_MIN_TABLES: String(tables),
-        RESTORE_GHOST_USER: "ghost",
-    };
-    const restore = (name: string, extra: NodeJS.ProcessEnv = {}) =>
-        runSteps(RESTORE_STEPS, podEnv(pod(dr, name), s3, { ...asRestore, ...extra }), logFile);
+    /** The restore pod as the cluster runs it: the restore user, its password file, and a case's knobs. */
+    const asRestore = (env: NodeJS.ProcessEnv = {}): PodOptions => ({
+        secrets: { db: secrets },
+        env: { MARIADB_USER: RESTORE_USER, RESTORE_MIN_TABLES: String(tables), ...env },
+    });
+    const restore = (name: string, extra: NodeJS.ProcessEnv = {}) => ground.run("restore", pod(dr, name), asRestore(extra));
 
     const drState = () => ({
         sums: drDb.checksums(DATABASE),
         previous: drDb.checksums(PREVIOUS),
-        content: fingerprint(dr.contentDir),
+        content: fileDigests(dr.contentDir),
         databases: drDb.query("SHOW DATABASES"),
         users: drDb.query("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"),
     });
@@ -119,27 +96,9 @@ async function main(): Promise<boolean> {
         return problems;
     };
 
-    const lines: string[] = [];
-    let failed = 0;
-    let cases = 0;
-    const record = (name: string, outcome: Outcome): void => {
-        const ok = outcome.problems.length === 0;
-        cases += 1;
-        failed += ok ? 0 : 1;
-        lines.push(`${ok ? "PASS" : "FAIL"}  ${name}: ${outcome.did}`);
-        for (const p of outcome.problems) lines.push(`        - ${p}`);
-        log(`${ok ? "PASS" : "FAIL"}  ${name}`);
-    };
     // GUARDS_ONLY=<regex> runs only the matching cases (while working on one); CI runs them all.
-    const only = process.env.GUARDS_ONLY ? new RegExp(process.env.GUARDS_ONLY) : undefined;
-    const run = async (name: string, body: () => Promise<Outcome> | Outcome): Promise<void> => {
-        if (only && !only.test(name)) return;
-        try {
-            record(name, await body());
-        } catch (err: unknown) {
-            record(name, { did: "the check itself crashed", problems: [err instanceof Error ? err.message : String(err)] });
-        }
-    };
+    const summary = new Cases("restore-guards", process.env.GUARDS_ONLY ? new RegExp(process.env.GUARDS_ONLY) : undefined);
+    const run = (name: string, body: () => Promise<Outcome> | Outcome) => summary.run(name, body);
     /** A refusal: the steps failed with one ERROR line matching `expect`, and DR is as it was. */
     const refusal = async (steps: Promise<StepsResult>, expect: RegExp): Promise<Outcome> => {
         const before = drState();
@@ -228,12 +187,15 @@ async function main(): Promise<boolean> {
         async () => {
             const seen = new Set<string>();
             let watch: { stop(): void } | undefined;
-            const env = podEnv(pod(dr, "env-watch"), s3, { ...asRestore, RESTORE_BACKUP_ID: SECOND, RESTORE_FORCE: "true" });
-            const fetch = await runScript("restore-fetch.sh", env, { logFile });
-            const apply = await runScript("restore-apply.sh", env, {
-                logFile,
-                onStart: (child) => (watch = watchEnvironments(password, seen, child)),
-            });
+            const site = pod(dr, "env-watch");
+            const opts = asRestore({ RESTORE_BACKUP_ID: SECOND, RESTORE_FORCE: "true" });
+            const fetch = await ground.step("restore-fetch.sh", site, opts);
+            const apply = await ground.step(
+                "restore-apply.sh",
+                site,
+                opts,
+                (child) => (watch = watchEnvironments(password, seen, child)),
+            );
             watch?.stop();
             const problems = fetch.code === 0 && apply.code === 0 ? [] : [`the restore failed: ${apply.error || fetch.error}`];
             const leaks = [...seen].filter((s) => s.startsWith("LEAK"));
@@ -250,23 +212,20 @@ async function main(): Promise<boolean> {
     // ---- finding 4: kill -9 leaves no password file ----
     await run("finding 4: kill -9 of the apply step leaves no file with the password", async () => {
         const site = pod(dr, "killed");
-        const env = podEnv(site, s3, { ...asRestore, RESTORE_BACKUP_ID: FIRST, RESTORE_FORCE: "true" });
-        const fetch = await runScript("restore-fetch.sh", env, { logFile });
+        const opts = asRestore({ RESTORE_BACKUP_ID: FIRST, RESTORE_FORCE: "true" });
+        const fetch = await ground.step("restore-fetch.sh", site, opts);
         if (fetch.code !== 0) throw new Error(`fetch failed: ${fetch.error}`);
         let killedAt = "";
-        const apply = await runScript("restore-apply.sh", env, {
-            logFile,
-            onStart: (child) => {
-                const timer = setInterval(() => {
-                    // Killed mid-load: staging exists, so the option file is certainly open.
-                    if (drDb.query(`SHOW DATABASES LIKE '${DATABASE}\\_\\_staging'`) !== "") {
-                        killedAt = "with the staging database being loaded";
-                        killGroup(child);
-                        clearInterval(timer);
-                    }
-                }, 20);
-                child.on("close", () => clearInterval(timer));
-            },
+        const apply = await ground.step("restore-apply.sh", site, opts, (child) => {
+            const timer = setInterval(() => {
+                // Killed mid-load: staging exists, so the option file is certainly open.
+                if (drDb.query(`SHOW DATABASES LIKE '${DATABASE}\\_\\_staging'`) !== "") {
+                    killedAt = "with the staging database being loaded";
+                    killGroup(child);
+                    clearInterval(timer);
+                }
+            }, 20);
+            child.on("close", () => clearInterval(timer));
         });
         const problems: string[] = [];
         if (!killedAt || apply.code === 0) problems.push(`the apply step was not killed mid-way (exit ${apply.code})`);
@@ -287,7 +246,7 @@ async function main(): Promise<boolean> {
     await run("finding 4: a password file with a newline (x\\nhost=evil) is refused", async () => {
         const crafted = path.join(secrets, "crafted-password");
         fs.writeFileSync(crafted, "x\nhost=evil\n", { mode: 0o600 });
-        podOwns(crafted);
+        giveToPod(crafted);
         return refusal(restore("newline", { RESTORE_BACKUP_ID: SECOND, MARIADB_PASSWORD_FILE: crafted }), /contains a newline/);
     });
     await run("finding 4: MARIADB_PASSWORD in the environment is refused before any child starts", () =>
@@ -383,8 +342,8 @@ async function main(): Promise<boolean> {
             await ensureRestored();
             const holder = await session(drDb, "root", "", [`BEGIN`, `SELECT COUNT(*) FROM \`${DATABASE}\`.posts`]);
             try {
-                const env = podEnv(pod(dr, "mdl"), s3, {
-                    ...asRestore,
+                const site = pod(dr, "mdl");
+                const opts = asRestore({
                     RESTORE_BACKUP_ID: SECOND,
                     RESTORE_FORCE: "true",
                     RESTORE_LOCK_WAIT_SECONDS: "2",
@@ -393,17 +352,14 @@ async function main(): Promise<boolean> {
                 // The drill bounds the wait itself: the scripts before issue 10 waited a day (lock_wait_timeout).
                 let cut = false;
                 const steps = async (): Promise<StepsResult> => {
-                    const fetch = await runScript("restore-fetch.sh", env, { logFile });
+                    const fetch = await ground.step("restore-fetch.sh", site, opts);
                     if (fetch.code !== 0) return { ok: false, seconds: 0, steps: [fetch], error: fetch.error };
-                    const apply = await runScript("restore-apply.sh", env, {
-                        logFile,
-                        onStart: (child) => {
-                            const timer = setTimeout(() => {
-                                cut = true;
-                                killGroup(child);
-                            }, MDL_BOUND_SECONDS * 1000);
-                            child.on("close", () => clearTimeout(timer));
-                        },
+                    const apply = await ground.step("restore-apply.sh", site, opts, (child) => {
+                        const timer = setTimeout(() => {
+                            cut = true;
+                            killGroup(child);
+                        }, MDL_BOUND_SECONDS * 1000);
+                        child.on("close", () => clearTimeout(timer));
                     });
                     return { ok: apply.code === 0, seconds: apply.seconds, steps: [fetch, apply], error: apply.error };
                 };
@@ -488,29 +444,7 @@ async function main(): Promise<boolean> {
         },
     );
 
-    process.stdout.write(
-        `\nrestore-guards summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${cases - failed} passed, ${failed} failed\n`,
-    );
-    return failed === 0;
-}
-
-async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
-    const r = await result;
-    if (!r.ok) throw new Error(`${what} failed: ${r.error}`);
-}
-
-function refused(result: StepsResult, expect: RegExp): string[] {
-    if (result.ok) return ["the scripts succeeded; they should have refused"];
-    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
-    const problems: string[] = [];
-    if (!expect.test(result.error))
-        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
-    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
-    return problems;
-}
-
-function describe(result: StepsResult): string {
-    return result.ok ? "the scripts succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
+    return summary.print();
 }
 
 /** Runs one statement as `user`; "" when it succeeded, else the client's error. */
@@ -659,11 +593,6 @@ function sameObjects(dcDb: MariaDb, drDb: MariaDb, definer: string): string[] {
     return problems;
 }
 
-/** The pod's uid owns the mounted Secret (kubelet's fsGroup does that in the cluster). */
-function podOwns(...files: string[]): void {
-    if (drillIsRoot()) for (const f of files) fs.chownSync(f, POD_UID, POD_GID);
-}
-
 function writeContent(dir: string, generation: string): void {
     fs.mkdirSync(path.join(dir, "images", "2026"), { recursive: true });
     fs.mkdirSync(path.join(dir, "settings"), { recursive: true });
@@ -671,19 +600,4 @@ function writeContent(dir: string, generation: string): void {
     fs.writeFileSync(path.join(dir, "settings", "routes.yaml"), `# ${generation}\nroutes:\n`);
 }
 
-/** Every file under dir with its sha256. */
-function fingerprint(dir: string): string {
-    const out: string[] = [];
-    const walk = (d: string) => {
-        if (!fs.existsSync(d)) return;
-        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) walk(p);
-            else out.push(`${path.relative(dir, p)} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
-        }
-    };
-    walk(dir);
-    return out.join("\n");
-}
-
-runMain(main);
+if (require.main === module) runMain(main);

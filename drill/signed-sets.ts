@@ -11,44 +11,35 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
-import { BACKUP_STEPS, podEnv, RESTORE_STEPS, runSteps, Site, startDrillground, StepsResult } from "./lib/datapath";
+import { Cases, describe, fileDigests, mustPass, openDrill, Outcome, refused } from "./lib/cases";
+import { DATABASE, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums } from "./lib/mariadb";
-import { checkSetup, DRILL_PATH, log, runMain, runScript, workDir } from "./lib/proc";
+import { DRILL_PATH, log, runMain } from "./lib/proc";
 
-const DATABASE = "ghost";
-const BUCKET = "ghost-dcdr-signed-sets";
-const PREFIX = "ghost/dc/";
 const GOOD_OLD = "20260101T000000Z";
 const GOOD = "20260102T000000Z";
 const DB_MB = Number(process.env.SIGNED_SETS_DB_MB ?? "4");
 
-interface Outcome {
-    did: string;
-    problems: string[];
-}
-
 async function main(): Promise<boolean> {
-    checkSetup(false);
-    const root = workDir("signed-sets");
-    const logFile = path.join(root, "scripts.log");
-    log(`working in ${root}; script output in ${logFile}`);
-    const { dcDb, drDb, moto, s3, dc, dr } = await startDrillground(root, BUCKET, PREFIX, DATABASE);
-    const pod = (site: Site, name: string): Site => ({ ...site, workDir: path.join(root, "pods", name) });
+    const ground = await openDrill("signed-sets");
+    const { root, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const [BUCKET, PREFIX] = [s3.bucket, s3.prefix];
+    const pod = (site: Site, name: string) => ground.pod(site, name);
     const motoLog = path.join(root, "moto.log");
 
     log(`generating a ${DB_MB} MB Ghost-shaped database on DC`);
     generateGhostDb(dcDb, DATABASE, DB_MB * 1024 * 1024, 1);
     writeContent(dc.contentDir, "first");
     fs.mkdirSync(dr.contentDir, { recursive: true });
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b0"), s3, { BACKUP_ID: GOOD_OLD }), logFile), "baseline backup");
-    await mustPass(runSteps(RESTORE_STEPS, podEnv(pod(dr, "r0"), s3), logFile), "baseline restore");
+    await mustPass(ground.run("backup", pod(dc, "b0"), { env: { BACKUP_ID: GOOD_OLD } }), "baseline backup");
+    await mustPass(ground.run("restore", pod(dr, "r0")), "baseline restore");
     dcDb.query(
         "INSERT INTO posts (id, uuid, title, slug, created_at) VALUES ('fffffffffffffffffffffff2', UUID(), 'Written after the DR baseline', 'after-baseline', NOW())",
         DATABASE,
     );
     writeContent(dc.contentDir, "second");
-    await mustPass(runSteps(BACKUP_STEPS, podEnv(pod(dc, "b1"), s3, { BACKUP_ID: GOOD }), logFile), "second backup");
+    await mustPass(ground.run("backup", pod(dc, "b1"), { env: { BACKUP_ID: GOOD } }), "second backup");
     const goodManifest = moto.getText(BUCKET, `${PREFIX}${GOOD}/manifest.json`);
     const goodSig = moto.keys(BUCKET, `${PREFIX}${GOOD}/`).includes(`${PREFIX}${GOOD}/manifest.json.sig`)
         ? moto.getText(BUCKET, `${PREFIX}${GOOD}/manifest.json.sig`)
@@ -58,7 +49,7 @@ async function main(): Promise<boolean> {
 
     const drState = () => ({
         sums: drDb.checksums(DATABASE),
-        content: fingerprint(dr.contentDir),
+        content: fileDigests(dr.contentDir),
         databases: drDb.query("SHOW DATABASES"),
     });
     let drBefore = drState();
@@ -85,17 +76,20 @@ async function main(): Promise<boolean> {
             .split("\n")
             .filter((l) => /"(GET|HEAD) /.test(l) && l.includes(`/${PREFIX}${id}/`) && !/\/manifest\.json(\.sig)?[ ?]/.test(l));
     const logSize = () => fs.statSync(motoLog).size;
+    /** The set the fetch chose: downloaded (BACKUP_ID), or found already restored by the marker (SKIP). */
     const picked = (site: Site) => {
-        const f = path.join(site.workDir, "restore", "BACKUP_ID");
-        return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim() : "nothing";
+        const f = ["BACKUP_ID", "SKIP"].map((n) => path.join(site.workDir, "restore", n)).find((p) => fs.existsSync(p));
+        return f ? fs.readFileSync(f, "utf8").trim() : "nothing";
     };
     const fallbackMarker = (site: Site) => {
         const f = path.join(site.workDir, "restore", "FALLBACK");
         return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
     };
-    /** The fetch step's WARNING lines: the skipped sets and the FALLBACK notice. */
-    const warnings = (result: StepsResult) =>
-        (result.steps[0]?.output ?? "").split("\n").filter((l) => l.includes("restore: WARNING:"));
+    /** The fetch step's WARNING lines (of a chain's result, or of the step alone): the skipped sets and the FALLBACK notice. */
+    const warnings = (result: StepsResult | { output: string }) =>
+        ("steps" in result ? (result.steps[0]?.output ?? "") : result.output)
+            .split("\n")
+            .filter((l) => l.includes("restore: WARNING:"));
 
     /**
      * An attacker's set: GOOD's artifacts with the dump replaced by one that adds a post, and a manifest whose
@@ -124,16 +118,16 @@ async function main(): Promise<boolean> {
      */
     const attackerCase = async (name: string, id: string, expect: RegExp): Promise<Outcome> => {
         const from = logSize();
-        const named = await runSteps(RESTORE_STEPS, podEnv(pod(dr, `${name}-named`), s3, { RESTORE_BACKUP_ID: id }), logFile);
+        const named = await ground.run("restore", pod(dr, `${name}-named`), { env: { RESTORE_BACKUP_ID: id } });
         const problems = [...refused(named, expect), ...drUnchanged()];
         const reads = artifactReads(id, from);
         if (reads.length > 0) problems.push(`artifacts of ${id} were read before the refusal: ${reads.join(" | ")}`);
         if (fallbackMarker(pod(dr, `${name}-named`))) problems.push("RESTORE_BACKUP_ID fell back to another set");
         // Unnamed: skipped for GOOD, loudly. Fetch only, so DR stays at its baseline for the next case.
         const site = pod(dr, `${name}-auto`);
-        const auto = await runSteps(RESTORE_STEPS.slice(0, 1), podEnv(site, s3), logFile);
+        const auto = await ground.step("restore-fetch.sh", site);
         const warned = warnings(auto).some((w) => w.includes(id));
-        if (!auto.ok || picked(site) !== GOOD) problems.push(`unnamed, the fetch picked ${picked(site)}, not ${GOOD}`);
+        if (auto.code !== 0 || picked(site) !== GOOD) problems.push(`unnamed, the fetch picked ${picked(site)}, not ${GOOD}`);
         if (!warned) problems.push(`unnamed, no WARNING line named ${id}`);
         if (!fallbackMarker(site).includes(id)) problems.push(`unnamed, no FALLBACK marker names ${id}`);
         removeSet(id);
@@ -147,7 +141,7 @@ async function main(): Promise<boolean> {
     const backupRefused = async (name: string, expect: RegExp, extra: NodeJS.ProcessEnv): Promise<Outcome> => {
         const keysBefore = moto.keys(BUCKET);
         const manifestsBefore = manifests();
-        const result = await runSteps(BACKUP_STEPS, podEnv(pod(dc, name), s3, extra), logFile);
+        const result = await ground.run("backup", pod(dc, name), { env: extra });
         const problems = refused(result, expect);
         if (manifests() !== manifestsBefore) problems.push("a new manifest.json was published");
         const added = moto.keys(BUCKET).filter((k) => !keysBefore.includes(k));
@@ -254,7 +248,7 @@ async function main(): Promise<boolean> {
             run: async () => {
                 await signedCorruptSet(corruptId);
                 const site = pod(dr, "corrupt-named");
-                const result = await runSteps(RESTORE_STEPS, podEnv(site, s3, { RESTORE_BACKUP_ID: corruptId }), logFile);
+                const result = await ground.run("restore", site, { env: { RESTORE_BACKUP_ID: corruptId } });
                 const problems = [...refused(result, /does not match its sha256/), ...drUnchanged()];
                 if (fallbackMarker(site)) problems.push("it fell back to another set");
                 return { did: describe(result), problems };
@@ -265,7 +259,7 @@ async function main(): Promise<boolean> {
             run: async () => {
                 // corruptId (made by the previous case) is the newest set.
                 const site = pod(dr, "corrupt-auto");
-                const result = await runSteps(RESTORE_STEPS, podEnv(site, s3), logFile);
+                const result = await ground.run("restore", site);
                 const problems: string[] = [];
                 if (!result.ok) problems.push(`the restore failed: ${result.error}`);
                 if (picked(site) !== GOOD) problems.push(`it restored ${picked(site)}, not ${GOOD}`);
@@ -297,21 +291,20 @@ async function main(): Promise<boolean> {
                 // Name and createdAt in the future; then a name of now whose signed createdAt is in the future.
                 for (const id of [futureId, skewedId]) {
                     const b = pod(dc, `future-${id}`);
-                    const env = podEnv(b, s3, { BACKUP_ID: id });
-                    const dump = await runScript("backup-dump.sh", env, { logFile });
+                    const dump = await ground.step("backup-dump.sh", b, { env: { BACKUP_ID: id } });
                     const meta = path.join(b.workDir, "backup", "meta.env");
                     if (dump.code === 0)
                         fs.writeFileSync(
                             meta,
                             fs.readFileSync(meta, "utf8").replace(/^CREATED_AT=.*$/m, `CREATED_AT=${futureAt}`),
                         );
-                    const upload = await runScript("backup-upload.sh", env, { logFile });
+                    const upload = await ground.step("backup-upload.sh", b, { env: { BACKUP_ID: id } });
                     if (dump.code !== 0 || upload.code !== 0) made.push(dump.error || upload.error);
                 }
                 dcDb.query("DELETE FROM posts WHERE id = 'fffffffffffffffffffffff3'", DATABASE);
                 if (made.length > 0) return { did: "could not make the future sets", problems: made };
                 const site = pod(dr, "future-auto");
-                const result = await runSteps(RESTORE_STEPS, podEnv(site, s3), logFile);
+                const result = await ground.run("restore", site);
                 const problems: string[] = [];
                 if (!result.ok) problems.push(`the restore failed: ${result.error}`);
                 if (picked(site) !== GOOD) problems.push(`it restored ${picked(site)}, not ${GOOD}`);
@@ -334,7 +327,7 @@ async function main(): Promise<boolean> {
     /** A set made by the real backup (so genuinely signed) whose db.sql.zst is then damaged in S3. */
     async function signedCorruptSet(id: string): Promise<void> {
         const b = pod(dc, `corrupt-${id}`);
-        await mustPass(runSteps(BACKUP_STEPS, podEnv(b, s3, { BACKUP_ID: id }), logFile), "the backup of the set to corrupt");
+        await mustPass(ground.run("backup", b, { env: { BACKUP_ID: id } }), "the backup of the set to corrupt");
         const file = path.join(b.workDir, "backup", "artifacts", "db.sql.zst");
         const buf = fs.readFileSync(file);
         buf[Math.floor(buf.length / 2)] ^= 0xff;
@@ -342,34 +335,21 @@ async function main(): Promise<boolean> {
         moto.putFile(BUCKET, `${PREFIX}${id}/db.sql.zst`, file);
     }
 
-    const lines: string[] = [];
-    let failed = 0;
-    for (const c of cases) {
-        let outcome: Outcome;
-        try {
-            outcome = await c.run();
-        } catch (err: unknown) {
-            outcome = { did: "the check itself crashed", problems: [err instanceof Error ? err.message : String(err)] };
-        }
-        const ok = outcome.problems.length === 0;
-        failed += ok ? 0 : 1;
-        lines.push(`${ok ? "PASS" : "FAIL"}  ${c.name}: ${outcome.did}`);
-        for (const p of outcome.problems) lines.push(`        - ${p}`);
-        log(`${ok ? "PASS" : "FAIL"}  ${c.name}`);
-    }
+    const summary = new Cases("signed-sets");
+    for (const c of cases) await summary.run(c.name, c.run);
 
-    // Control: with only good sets left, the newest (GOOD) restores with no warning and no FALLBACK marker.
+    // Control: with only good sets left, the newest (GOOD) is chosen with no warning and no FALLBACK marker (and,
+    // restored already by the cases above, it is skipped by the content marker as a warm standby's cron would).
     const site = pod(dr, "control");
-    const control = await runSteps(RESTORE_STEPS, podEnv(site, s3), logFile);
-    const controlOk = control.ok && picked(site) === GOOD && !fallbackMarker(site) && warnings(control).length === 0;
-    failed += controlOk ? 0 : 1;
-    lines.push(
-        `${controlOk ? "PASS" : "FAIL"}  control: a restore with only good sets ${control.ok ? `restored ${picked(site)}` : `failed (${control.error})`}, ${warnings(control).length} warnings, ${fallbackMarker(site) ? "a" : "no"} FALLBACK marker`,
-    );
-    process.stdout.write(
-        `\nsigned-sets summary\n${lines.map((l) => `  ${l}`).join("\n")}\n  ${lines.length - failed} passed, ${failed} failed\n`,
-    );
-    return failed === 0;
+    const control = await ground.run("restore", site);
+    summary.record("control: a restore with only good sets", {
+        did: `${control.ok ? `chose ${picked(site)}` : `failed (${control.error})`}, ${warnings(control).length} warnings, ${fallbackMarker(site) ? "a" : "no"} FALLBACK marker`,
+        problems:
+            control.ok && picked(site) === GOOD && !fallbackMarker(site) && warnings(control).length === 0
+                ? []
+                : [`it must choose ${GOOD} with no warning and no FALLBACK marker`],
+    });
+    return summary.print();
 }
 
 /** `manifest` re-targeted at `id`, with the size and sha256 of `file` for its artifact entry. */
@@ -385,25 +365,6 @@ function retarget(manifest: string, from: string, id: string, file: string): str
         );
 }
 
-async function mustPass(result: Promise<StepsResult>, what: string): Promise<void> {
-    const r = await result;
-    if (!r.ok) throw new Error(`${what} failed: ${r.error}`);
-}
-
-function refused(result: StepsResult, expect: RegExp): string[] {
-    if (result.ok) return ["the scripts succeeded; they should have refused"];
-    const errors = result.steps.flatMap((s) => s.output.split("\n").filter((l) => l.includes(": ERROR: ")));
-    const problems: string[] = [];
-    if (!expect.test(result.error))
-        problems.push(`expected an error matching ${expect}, got: ${result.error || "(no ERROR line)"}`);
-    if (errors.length > 1) problems.push(`more than one ERROR line: ${errors.join(" | ")}`);
-    return problems;
-}
-
-function describe(result: StepsResult): string {
-    return result.ok ? "the scripts succeeded" : `refused: "${result.error.replace(/^\S+ /, "")}"`;
-}
-
 function writeContent(dir: string, generation: string): void {
     fs.mkdirSync(path.join(dir, "images", "2026", "11"), { recursive: true });
     fs.mkdirSync(path.join(dir, "settings"), { recursive: true });
@@ -411,19 +372,4 @@ function writeContent(dir: string, generation: string): void {
     fs.writeFileSync(path.join(dir, "settings", "routes.yaml"), `# ${generation}\nroutes:\n`);
 }
 
-/** Every file under dir with its sha256. */
-function fingerprint(dir: string): string {
-    const out: string[] = [];
-    const walk = (d: string) => {
-        if (!fs.existsSync(d)) return;
-        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) walk(p);
-            else out.push(`${path.relative(dir, p)} ${crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
-        }
-    };
-    walk(dir);
-    return out.join("\n");
-}
-
-runMain(main);
+if (require.main === module) runMain(main);

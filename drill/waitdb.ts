@@ -11,11 +11,10 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { waitForMariadbScript } from "../components/ghost";
+import { DATABASE, GHOST_USER as USER } from "./lib/datapath";
 import { MariaDb } from "./lib/mariadb";
 import { DRILL_PATH, killGroup, log, runMain, workDir } from "./lib/proc";
 
-const USER = "ghost";
-const DATABASE = "ghost";
 /** Every character the client option file must escape or quote: " \ # ' $ and inner spaces. */
 const PASSWORD = String.raw`Gh"o\st #1 'pa$$ word`;
 const WRONG_PASSWORD = "not-the-Password-42";
@@ -248,4 +247,4 @@ async function silentServer(): Promise<{ port: number; close: () => void }> {
     };
 }
 
-runMain(main);
+if (require.main === module) runMain(main);

@@ -10,7 +10,7 @@ import { ExternalDns } from "../components/addons/externalDns";
 import { Certificate } from "../components/certificate";
 import { Cluster } from "../components/cluster";
 import { BackupBuckets, BACKUP_KEY_ALIAS, backupRoleName, SIGNING_KEY_ALIASES } from "../components/backup/buckets";
-import { DataPath } from "../components/backup/jobs";
+import { DataPath } from "../components/backup/datapath";
 import { PublicDomain, switchTimeEstimate } from "../components/dns";
 import { Ghost, GHOST_HEALTH_PATH, GhostContent } from "../components/ghost";
 import { MariaDb } from "../components/mariadb";
@@ -262,10 +262,13 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             ghostVersion: config.app.ghost.version,
             contentClaimName: content.claimName,
             ghostUrl: `https://${config.dns.domain}`,
-            role,
-            drMode: config.backup.drMode,
-            schedule: config.backup.schedule,
-            restoreSchedule: config.backup.restoreSchedule,
+            // What the role means for the jobs (stacks/roles.ts), as plain values.
+            backupSchedule: config.backup.schedule,
+            suspendBackups: !role.runsBackups,
+            restoreSchedule: config.backup.drMode === "warm" ? config.backup.restoreSchedule : undefined,
+            suspendRestores: role.restore !== "scheduled",
+            restoreNow: role.restoreOnce ? "once" : role.catchUpRestore ? "catch-up" : undefined,
+            backupBesideGhost: role.ghostReplicas === 1,
             timeZone: config.backup.timeZone,
             restoreBackupId: config.backup.restoreBackupId,
             ghostExport:
@@ -285,6 +288,7 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             cpu: config.app.ghost.cpu,
             memoryMi: config.app.ghost.memoryMi,
             contentClaimName: content.claimName,
+            scriptsConfigMap: dataPath.scriptsConfigMap,
             domain: config.dns.domain,
             siteHostname: config.dns.siteHostname,
             certificateArn: certificate.certificateArn,

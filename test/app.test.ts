@@ -105,10 +105,11 @@ for (const [stack, config] of [
             const [wait, seed] = podSpec(run).initContainers;
             assert.equal(wait.name, "wait-for-mariadb");
             assert.equal(seed.name, "seed-content");
-            assert.match(
-                seed.command.join(" "),
-                /cp -Rn \/var\/lib\/ghost\/content\.orig\/\. \/var\/lib\/ghost\/content\//,
-                "no clobber",
+            // The script the drills run too (never overwrites; real copies of the themes, no links: components/ghost).
+            assert.deepEqual(seed.command, ["bash", "/scripts/seed-content.sh"]);
+            assert.deepEqual(
+                seed.volumeMounts.find((m: any) => m.mountPath === "/scripts"),
+                { name: "scripts", mountPath: "/scripts", readOnly: true },
             );
             const ghost = podSpec(run).containers[0];
             assert.equal(ghost.image, "docker.io/library/ghost:6.65.0");

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { backupRoleName, OBJECT_WRITE_ACTIONS, SIGNING_KEY_ALIASES } from "../components/backup/buckets";
-import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/jobs";
+import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/datapath";
 import { isCronSchedule } from "../stacks/config";
 import { deriveRole } from "../stacks/roles";
 import { DC, DR, configProblems, withConfig } from "./fixtures";

@@ -2,7 +2,7 @@
 // gets no AWS credentials (finding 4).
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { SKIP_AWS_CONTAINERS } from "../components/backup/jobs";
+import { SKIP_AWS_CONTAINERS } from "../components/backup/datapath";
 import { GHOST_SCHEMA_TABLES, RESTORE_PASSWORD_KEY, RESTORE_USER, restoreGrants } from "../components/mariadb";
 import { DC, DR } from "./fixtures";
 import { isSecretValue, MockRun, RecordedResource, cachedRun, unwrapSecrets } from "../tools/mocks";

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GHOST_SEED_STEP, InputName, MOUNTS, stepContainer } from "../backup/steps";
 import { MARIADB_CLIENT_LABEL } from "../mariadb";
 
 export const GHOST_PORT = 2368;
@@ -23,6 +24,8 @@ export interface GhostArgs {
     memoryMi: number;
     /** The content volume (a `GhostContent`), filled by restores before Ghost starts. */
     contentClaimName: pulumi.Input<string>;
+    /** The ConfigMap of scripts/datapath (DataPath's): the seed-content init container runs seed-content.sh from it. */
+    scriptsConfigMap: pulumi.Input<string>;
     /** Public hostname; Ghost's `url` is https://<domain> on both sites, so either can take over. */
     domain: string;
     /** Name that always reaches this site; its ExternalDNS publishes it. */
@@ -205,6 +208,40 @@ export function ghostEnv(args: GhostArgs, smtpSecretName?: pulumi.Input<string>)
 }
 
 /**
+ * Where the official image installs Ghost: docker-library/ghost 6/bookworm/Dockerfile (`ENV GHOST_INSTALL
+ * /var/lib/ghost`, then `ghost install`, whose ghost-cli links `current` to the installed version).
+ */
+export const GHOST_INSTALL_DIR = "/var/lib/ghost/current";
+
+/**
+ * The seed-content init container: steps.ts GHOST_SEED_STEP, i.e. scripts/datapath/seed-content.sh from the scripts
+ * ConfigMap, the same file the drills run before they start Ghost (drill/lib/ghost.ts). It gives an empty content
+ * volume Ghost's folders and a real copy of each bundled theme (GHOST_INSTALL_DIR/content/themes), and never
+ * overwrites anything already there.
+ *
+ * Why not the image's own seeding. docker-library/ghost, 6/bookworm/Dockerfile and 6/bookworm/docker-entrypoint.sh
+ * at "Update 6 to 6.45.0" (7edb45d, the newest commit available when this was written; the lines below have not
+ * changed since 98ead58, 2025-10, and must be re-checked when ghostVersion moves past them): the build moves the
+ * bundled content to /var/lib/ghost/content.orig ("save initial content for pre-seeding empty volumes"), and the
+ * entrypoint, when the command is `node current/index.js` (ours), copies every folder and theme missing from the
+ * volume out of it with `tar -c | tar -x`. Its themes/casper and themes/source are symbolic links into the install:
+ * ghost-cli v1.29.3 (the image's GHOST_CLI_VERSION), lib/commands/install.js `defaultThemes`, links each
+ * current/content/themes/<theme> into content/themes. The entrypoint, and the `cp -Rn content.orig/.` this
+ * container ran before, copy those links as links, and backup-dump.sh refuses to publish content holding a link (the
+ * restore refuses links: issue 10, finding 3), so every cluster backup would have failed; the drills, which ran this
+ * script and not the pod's command, could not see it. The image has bash (the entrypoint is a bash script). After
+ * this step the entrypoint finds every folder and theme present and copies nothing.
+ */
+function seedContainer(image: string): k8s.types.input.core.v1.Container {
+    const inputs: Partial<Record<InputName, string>> = { ghostInstallDir: GHOST_INSTALL_DIR };
+    return {
+        ...stepContainer(GHOST_SEED_STEP, image, (i) => inputs[i]),
+        securityContext: restricted,
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+    };
+}
+
+/**
  * Ghost (official image) as one replica with its content on the program-owned volume, behind an internet-facing
  * ALB with the site's ACM certificate. Ghost supports one instance per site: a Recreate rollout never runs two
  * pods against the volume, and there is no HPA.
@@ -290,16 +327,7 @@ export class Ghost extends pulumi.ComponentResource {
                                     securityContext: restricted,
                                     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
                                 },
-                                {
-                                    // A new, empty volume hides the image's bundled content (the Casper theme): copy in
-                                    // whatever is missing, never overwriting restored or uploaded files.
-                                    name: "seed-content",
-                                    image,
-                                    command: ["sh", "-c", "cp -Rn /var/lib/ghost/content.orig/. /var/lib/ghost/content/"],
-                                    volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
-                                    securityContext: restricted,
-                                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                                },
+                                seedContainer(image),
                             ],
                             containers: [
                                 {
@@ -307,7 +335,7 @@ export class Ghost extends pulumi.ComponentResource {
                                     image,
                                     ports: [{ name: "http", containerPort: GHOST_PORT }],
                                     env: ghostEnv(args, smtpSecretName),
-                                    volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }],
+                                    volumeMounts: [{ name: MOUNTS.content.volume, mountPath: MOUNTS.content.path }],
                                     // First boot runs the database migrations: allow up to 10 minutes before liveness applies.
                                     startupProbe: probe(10, 60),
                                     readinessProbe: probe(10, 3),
@@ -330,6 +358,10 @@ export class Ghost extends pulumi.ComponentResource {
                                     },
                                 },
                                 { name: "client-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                                {
+                                    name: MOUNTS.scripts.volume,
+                                    configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 },
+                                },
                             ],
                         },
                     },

@@ -3,6 +3,8 @@ import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
+import { GHOST_SEED_STEP } from "../../components/backup/steps";
+import { stepEnv } from "./datapath";
 import { MariaDb } from "./mariadb";
 import { freePort, ghostDir, log, runScript, sleep, startDaemon, stopDaemon, waitFor } from "./proc";
 
@@ -17,18 +19,18 @@ export class Ghost {
     ) {}
 
     /**
-     * Seeds contentDir with scripts/datapath/seed-content.sh (as the pod's init container does)
-     * and starts Ghost on db. The first boot on an empty database runs all migrations.
+     * Seeds contentDir with Ghost's seed step (components/backup/steps.ts GHOST_SEED_STEP, seed-content.sh, the
+     * pod's init container) and starts Ghost on db. The first boot on an empty database runs all migrations.
      */
     static async start(name: string, db: MariaDb, database: string, contentDir: string, logDir: string): Promise<Ghost> {
         fs.mkdirSync(contentDir, { recursive: true });
-        const seeded = await runScript("seed-content.sh", {
-            PATH: process.env.PATH,
-            GHOST_INSTALL_DIR: ghostDir(),
-            GHOST_CONTENT_DIR: contentDir,
-        });
+        const seeded = await runScript(
+            GHOST_SEED_STEP.script,
+            stepEnv(GHOST_SEED_STEP, { mounts: { content: contentDir }, inputs: { ghostInstallDir: ghostDir() } }),
+            { logFile: path.join(logDir, "scripts.log") },
+        );
         if (seeded.code !== 0) {
-            throw new Error(`seed-content.sh failed: ${seeded.error}`);
+            throw new Error(`${GHOST_SEED_STEP.script} failed: ${seeded.error}`);
         }
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;

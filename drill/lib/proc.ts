@@ -4,6 +4,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { GHOST_SEED_STEP } from "../../components/backup/steps";
 
 export const REPO_DIR = path.resolve(__dirname, "..", "..");
 export const SCRIPTS_DIR = path.join(REPO_DIR, "scripts", "datapath");
@@ -130,7 +131,7 @@ export interface ScriptResult {
 }
 
 /**
- * The uid and gid the pods run the data-path scripts as (components/backup/jobs.ts podTemplate,
+ * The uid and gid the pods run the data-path scripts as (components/backup/datapath.ts podTemplate,
  * runAsUser/runAsGroup 1000). A drill running as root runs the scripts as this uid too: as root they
  * hid permission bugs and let tar create device files (issue 10, findings 3 and 7).
  */
@@ -144,11 +145,11 @@ export function drillIsRoot(): boolean {
 
 /**
  * Spawn options that run a script as the pods' uid (no supplementary groups: libuv clears them), or
- * none when the drill is not root and already unprivileged. seed-content.sh is the exception: it is
- * the drills' Ghost's own init step, and that Ghost runs as the drill's user (its install is under HOME).
+ * none when the drill is not root and already unprivileged. Ghost's seed step is the exception: the drills'
+ * Ghost runs as the drill's user (its install is under HOME), and so does its content directory's seed.
  */
 export function podIdentity(script: string): { uid?: number; gid?: number } {
-    return drillIsRoot() && script !== "seed-content.sh" ? { uid: POD_UID, gid: POD_GID } : {};
+    return drillIsRoot() && script !== GHOST_SEED_STEP.script ? { uid: POD_UID, gid: POD_GID } : {};
 }
 
 /**

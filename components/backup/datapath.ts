@@ -3,21 +3,29 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrMode } from "../../stacks/config";
-import type { SiteRole } from "../../stacks/roles";
 import { IrsaRole } from "../irsa";
 import { GHOST_SCHEMA_TABLES, MARIADB_CLIENT_LABEL, RESTORE_PASSWORD_KEY, RESTORE_USER } from "../mariadb";
 import { IMAGES, imageRef } from "../pins";
+import {
+    BACKUP_STEPS,
+    clusterRuns,
+    CRONJOB_NAMES,
+    InputName,
+    Job,
+    MountName,
+    MOUNTS,
+    mountsOf,
+    RESTORE_STEPS,
+    SCRIPTS_CONFIGMAP,
+    SERVICE_ACCOUNTS,
+    Step,
+    stepContainer,
+} from "./steps";
 
 /** The AWS CLI image (v2; the scripts' upload and fetch steps). Official, pinned in components/pins.ts. */
 export const AWS_CLI_IMAGE = imageRef(IMAGES.awsCli);
 /** The scripts the jobs run: the very files the local drill runs (scripts/datapath). */
 export const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts", "datapath");
-const SCRIPTS_MOUNT = "/scripts";
-const WORK_MOUNT = "/work";
-const CONTENT_MOUNT = "/var/lib/ghost/content";
-const DB_SECRET_MOUNT = "/secrets/db";
-const EXPORT_SECRET_MOUNT = "/secrets/ghost-export";
 
 /** The script files, by name, as the ConfigMap carries them. */
 export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
@@ -57,7 +65,7 @@ export function backupPolicy(
                 Resource: `arn:aws:s3:::${bucket}/${prefix}*`,
             },
             { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
-            // Only the active site signs its manifests (issue #10): a standby's role gets no kms:Sign at all.
+            // Only the active site signs its manifests (issue #10): a standby's IAM role gets no kms:Sign at all.
             ...(signingKeyArn ? [{ Effect: "Allow" as const, Action: ["kms:Sign"], Resource: signingKeyArn }] : []),
         ],
     };
@@ -82,6 +90,12 @@ export function restorePolicy(bucket: string, prefix: string, keyArn: string, ve
     };
 }
 
+/**
+ * A restore that runs now, as a Job Ghost's Deployment waits for: `once` restores when a standby is brought up cold
+ * or a set is named (restoreBackupId); `catch-up` restores the newest set when a site turns active.
+ */
+export type RestoreNow = "once" | "catch-up";
+
 export interface DataPathArgs {
     namespace: pulumi.Input<string>;
     region: string;
@@ -90,7 +104,7 @@ export interface DataPathArgs {
     /** ARN of the backup KMS key in this region. */
     keyArn: pulumi.Input<string>;
     /**
-     * Manifest signing (issue #10), key ARNs in this region: `own` signs this site's backups (only while it is active),
+     * Manifest signing (issue #10), key ARNs in this region: `own` signs this site's backups (only while it backs up),
      * `peer` verifies the other site's. `backupRoleName` is the fixed name the bucket policies allow to write.
      */
     signing: { ownKeyArn: pulumi.Input<string>; peerKeyArn: pulumi.Input<string>; backupRoleName: string };
@@ -109,27 +123,41 @@ export interface DataPathArgs {
     contentClaimName: pulumi.Input<string>;
     /** Ghost's URL, for the optional JSON export. */
     ghostUrl: string;
-    /** What this site does now (stacks/roles.ts). */
-    role: Pick<SiteRole, "runsBackups" | "restore" | "restoreOnce" | "catchUpRestore" | "ghostReplicas">;
-    drMode: DrMode;
-    schedule: string;
-    restoreSchedule: string;
+    /** Cron schedule of the backup CronJob, which both sites have. */
+    backupSchedule: string;
+    /** Suspends the backup CronJob and leaves the backup IAM role without kms:Sign: every site but the active one. */
+    suspendBackups: boolean;
+    /** Cron schedule of the warm standby's restore CronJob. Undefined (a cold standby): no restore CronJob. */
+    restoreSchedule?: string;
+    /** Suspends the restore CronJob: an active site never restores over its own writes. */
+    suspendRestores: boolean;
+    /** A restore to run now, before Ghost starts. Defaults to none. */
+    restoreNow?: RestoreNow;
+    /**
+     * Runs the backup pod on Ghost's node: the content volume is ReadWriteOnce, so while Ghost has it mounted the
+     * backup must share its node. False while Ghost is scaled to zero, when the volume attaches anywhere.
+     */
+    backupBesideGhost: boolean;
+    /** IANA time zone of both schedules. */
     timeZone: string;
+    /** Restore this set instead of the newest good one. Defaults to the newest. */
     restoreBackupId?: string;
     ghostExport?: { user: string; password: pulumi.Output<string> };
     tags?: Record<string, string>;
 }
 
 /**
- * The backup and restore jobs of a site: the scripts in a ConfigMap, one IRSA identity for each direction, the
- * backup CronJob where this site backs up, and the restore CronJob (warm) or Job (cold) where it restores.
- * Each job is a chain of containers of official images sharing an emptyDir: the MariaDB image for the database
- * steps, the AWS CLI image for the S3 steps.
+ * The backup and restore jobs of a site: the scripts in a ConfigMap, one IRSA identity for each job, the backup
+ * CronJob, the restore CronJob (warm standby) and the restore Job that must finish before Ghost starts, if any.
+ * Each job's pod runs its chain of components/backup/steps.ts: official images sharing an emptyDir, the MariaDB image
+ * for the database steps, the AWS CLI image for the S3 and Route 53 steps.
  */
 export class DataPath extends pulumi.ComponentResource {
     readonly backupRoleArn: pulumi.Output<string>;
     readonly restoreRoleArn: pulumi.Output<string>;
-    /** The restore that must finish before Ghost starts (cold bring-up or catch-up on promotion), if any. */
+    /** The ConfigMap of scripts/datapath (Ghost's seed step mounts it too). */
+    readonly scriptsConfigMap: pulumi.Output<string>;
+    /** The restore that must finish before Ghost starts (`restoreNow`), if any. */
     readonly restoreBeforeGhost?: k8s.batch.v1.Job;
 
     constructor(name: string, args: DataPathArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -138,46 +166,40 @@ export class DataPath extends pulumi.ComponentResource {
         const scripts = new k8s.core.v1.ConfigMap(
             `${name}-scripts`,
             {
-                metadata: { name: "datapath-scripts", namespace: args.namespace },
+                metadata: { name: SCRIPTS_CONFIGMAP, namespace: args.namespace },
                 data: readScripts(),
             },
             { parent: this },
         );
 
         const identity = (
-            role: "backup" | "restore",
+            job: Job,
             policy: pulumi.Output<aws.iam.PolicyDocument>,
             transformations: pulumi.ResourceTransformation[] = [],
         ) =>
             new IrsaRole(
-                `${name}-${role}-irsa`,
+                `${name}-${job}-irsa`,
                 {
                     oidcProviderArn: args.oidcProviderArn,
                     oidcIssuer: args.oidcIssuer,
                     namespace: args.namespace,
-                    serviceAccountName: `ghost-${role}`,
-                    description: `ghost-dcdr ${role} jobs (${args.ownPrefix})`,
+                    serviceAccountName: SERVICE_ACCOUNTS[job],
+                    description: `ghost-dcdr ${job} jobs (${args.ownPrefix})`,
                     policy,
                     tags: args.tags,
                 },
                 { parent: this, transformations },
             );
-        // Both identities exist on both sites, so a role flip changes only which jobs run, and whether the backup role
-        // may sign (issue #10: kms:Sign only while the site is active).
+        // Both identities exist on both sites, so a role flip changes only which jobs run, and whether the backup IAM role
+        // may sign (issue #10: kms:Sign only while the site backs up).
         const backupIdentity = identity(
             "backup",
             pulumi
                 .all([args.keyArn, args.signing.ownKeyArn])
                 .apply(([k, sign]) =>
-                    backupPolicy(
-                        args.bucket,
-                        args.ownPrefix,
-                        k,
-                        args.fence.hostedZoneId,
-                        args.role.runsBackups ? sign : undefined,
-                    ),
+                    backupPolicy(args.bucket, args.ownPrefix, k, args.fence.hostedZoneId, args.suspendBackups ? undefined : sign),
                 ),
-            // The bucket policies name this role (issue #10), so its name is fixed, not generated.
+            // The bucket policies name this IAM role (issue #10), so its name is fixed, not generated.
             [
                 (t) =>
                     t.type === "aws:iam/role:Role"
@@ -205,32 +227,29 @@ export class DataPath extends pulumi.ComponentResource {
             );
         }
 
-        const common = {
-            scriptsConfigMap: scripts.metadata.name,
-            exportSecretName: exportSecret?.metadata.name,
-        };
+        const pods = { scriptsConfigMap: scripts.metadata.name, exportSecretName: exportSecret?.metadata.name };
         // The CronJobs exist on both sites and the role only suspends them: a flip never deletes a running
         // job, and `kubectl get cronjob` on either site shows what would run.
         new k8s.batch.v1.CronJob(
             `${name}-backup`,
             {
-                metadata: { name: "ghost-backup", namespace: args.namespace },
+                metadata: { name: CRONJOB_NAMES.backup, namespace: args.namespace },
                 spec: {
-                    ...cronSpec(args.schedule, args.timeZone, jobSpec(backupPod(args, common), 3600, 2)),
-                    suspend: !args.role.runsBackups,
+                    ...cronSpec(args.backupSchedule, args.timeZone, jobSpec(backupPod(args, pods), 3600, 2)),
+                    suspend: args.suspendBackups,
                 },
             },
             { parent: this, dependsOn: [backupIdentity] },
         );
-        if (args.drMode === "warm") {
+        if (args.restoreSchedule !== undefined) {
             new k8s.batch.v1.CronJob(
                 `${name}-restore`,
                 {
-                    metadata: { name: "ghost-restore", namespace: args.namespace },
+                    metadata: { name: CRONJOB_NAMES.restore, namespace: args.namespace },
                     spec: {
-                        ...cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, common), 7200, 1)),
+                        ...cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, pods), 7200, 1)),
                         // Suspended the moment the site turns active: an active site never restores over its own writes.
-                        suspend: args.role.restore !== "scheduled",
+                        suspend: args.suspendRestores,
                     },
                 },
                 { parent: this, dependsOn: [restoreIdentity] },
@@ -238,33 +257,39 @@ export class DataPath extends pulumi.ComponentResource {
         }
         // Pulumi waits for a Job to finish, so the stack is up only once the data is restored. A changed spec
         // (e.g. restoreBackupId) replaces the Job, which restores again.
-        const once = (suffix: string) =>
-            new k8s.batch.v1.Job(
+        if (args.restoreNow) {
+            const suffix = `restore-${args.restoreNow}`;
+            this.restoreBeforeGhost = new k8s.batch.v1.Job(
                 `${name}-${suffix}`,
                 {
                     metadata: {
                         namespace: args.namespace,
-                        labels: { "app.kubernetes.io/name": "ghost-restore", "ghost-dcdr/restore": suffix },
+                        labels: { "app.kubernetes.io/name": SERVICE_ACCOUNTS.restore, "ghost-dcdr/restore": suffix },
                     },
-                    spec: jobSpec(restorePod(args, common), 7200, 1, false),
+                    spec: jobSpec(restorePod(args, pods), 7200, 1, false),
                 },
                 { parent: this, dependsOn: [restoreIdentity] },
             );
-        if (args.role.restoreOnce) {
-            this.restoreBeforeGhost = once("restore-once");
-        } else if (args.role.catchUpRestore) {
-            this.restoreBeforeGhost = once("restore-catch-up");
         }
 
         this.backupRoleArn = backupIdentity.roleArn;
         this.restoreRoleArn = restoreIdentity.roleArn;
-        this.registerOutputs({ backupRoleArn: this.backupRoleArn, restoreRoleArn: this.restoreRoleArn });
+        this.scriptsConfigMap = scripts.metadata.name;
+        this.registerOutputs({
+            backupRoleArn: this.backupRoleArn,
+            restoreRoleArn: this.restoreRoleArn,
+            scriptsConfigMap: this.scriptsConfigMap,
+        });
     }
 }
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Volume = k8s.types.input.core.v1.Volume;
+interface PodInputs {
+    scriptsConfigMap: pulumi.Input<string>;
+    exportSecretName?: pulumi.Input<string>;
+}
 
 function cronSpec(
     schedule: string,
@@ -301,88 +326,85 @@ const restricted = {
     readOnlyRootFilesystem: true,
 };
 
-function step(
-    name: string,
-    image: string,
-    script: string,
-    env: EnvVar[],
-    mounts: k8s.types.input.core.v1.VolumeMount[],
-): Container {
+/** The per-site values of the steps' environment (steps.ts INPUTS), from this component's arguments. */
+function inputsOf(args: DataPathArgs): Record<InputName, pulumi.Input<string> | undefined> {
     return {
-        name,
-        image,
-        command: ["bash", `${SCRIPTS_MOUNT}/${script}`],
-        env: [
-            { name: "WORK_DIR", value: WORK_MOUNT },
-            // The AWS CLI and MariaDB client keep caches under HOME; the root filesystem is read-only.
-            { name: "HOME", value: WORK_MOUNT },
-            { name: "TMPDIR", value: "/tmp" },
-            ...env,
-        ],
-        volumeMounts: [
-            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
-            { name: "work", mountPath: WORK_MOUNT },
-            { name: "tmp", mountPath: "/tmp" },
-            ...mounts,
-        ],
+        mariadbHost: args.database.host,
+        mariadbPort: String(args.database.port),
+        database: args.database.name,
+        backupUser: args.database.user,
+        ghostUser: args.database.user,
+        // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants, but never
+        // root: it logs in as the restore user, which has only restoreGrants() (issue 10, finding 2).
+        restoreUser: RESTORE_USER,
+        ghostVersion: args.ghostVersion,
+        ghostAdminUrl: args.ghostUrl,
+        ghostAdminUser: args.ghostExport?.user,
+        fenceZoneId: args.fence.hostedZoneId,
+        fenceDomain: args.fence.domain,
+        fenceSiteName: args.fence.siteHostname,
+        bucket: args.bucket,
+        region: args.region,
+        ownPrefix: args.ownPrefix,
+        peerPrefix: args.peerPrefix,
+        ownSigningKey: args.signing.ownKeyArn,
+        peerSigningKey: args.signing.peerKeyArn,
+        restoreBackupId: args.restoreBackupId,
+        restoreMinTables: String(GHOST_SCHEMA_TABLES),
+        // Ghost's own step, not run by these jobs.
+        ghostInstallDir: undefined,
+    };
+}
+
+/** One step of steps.ts as a container of the job's pod. */
+function container(step: Step, args: DataPathArgs): Container {
+    const inputs = inputsOf(args);
+    const image = step.image === "mariadb" ? args.mariadbImage : step.image === "awsCli" ? AWS_CLI_IMAGE : undefined;
+    if (image === undefined) throw new Error(`DataPath: step ${step.container} runs in the ${step.image} image, not a job's`);
+    return {
+        ...stepContainer(step, image, (i) => inputs[i]),
         securityContext: restricted,
         resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
     };
 }
 
-function s3Env(args: DataPathArgs, prefix: string): EnvVar[] {
-    return [
-        { name: "BACKUP_BUCKET", value: args.bucket },
-        { name: "BACKUP_PREFIX", value: prefix },
-        { name: "AWS_REGION", value: args.region },
-    ];
-}
-
-function dbEnv(args: DataPathArgs, user: string): EnvVar[] {
-    return [
-        { name: "MARIADB_HOST", value: args.database.host },
-        { name: "MARIADB_PORT", value: String(args.database.port) },
-        { name: "MARIADB_DATABASE", value: args.database.name },
-        { name: "MARIADB_USER", value: user },
-        // A mounted file, not an env value: the password never sits in the pod spec or the process table.
-        { name: "MARIADB_PASSWORD_FILE", value: `${DB_SECRET_MOUNT}/password` },
-        { name: "GHOST_CONTENT_DIR", value: CONTENT_MOUNT },
-    ];
-}
-
-function podTemplate(
-    role: "backup" | "restore",
-    args: DataPathArgs,
-    common: { scriptsConfigMap: pulumi.Input<string> },
-    passwordKey: string,
-    contentReadOnly: boolean,
-    initContainers: Container[],
-    containers: Container[],
-    extraVolumes: k8s.types.input.core.v1.Volume[] = [],
-): PodTemplate {
+/**
+ * The pod of `job`: the steps the cluster runs, in order (all but the last are init containers), and one volume for
+ * each mount they use, in the order of steps.ts MOUNTS.
+ */
+function podTemplate(job: Job, args: DataPathArgs, pods: PodInputs, passwordKey: string): PodTemplate {
+    const configured = new Set(args.ghostExport && pods.exportSecretName ? ["ghost-export"] : []);
+    const steps = (job === "backup" ? BACKUP_STEPS : RESTORE_STEPS).filter((s) => clusterRuns(s, configured));
+    const uses = steps.flatMap((s) => mountsOf(s, "cluster"));
+    // The content volume is read-only unless a step writes it (the restore's apply).
+    const contentReadOnly = uses.every((m) => m.mount !== "content" || m.readOnly === true);
+    const sources: Partial<Record<MountName, Omit<Volume, "name">>> = {
+        scripts: { configMap: { name: pods.scriptsConfigMap, defaultMode: 0o555 } },
+        work: { emptyDir: {} },
+        tmp: { emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+        content: { persistentVolumeClaim: { claimName: args.contentClaimName, readOnly: contentReadOnly } },
+        dbSecret: {
+            secret: { secretName: args.database.secretName, items: [{ key: passwordKey, path: "password" }], defaultMode: 0o400 },
+        },
+        exportSecret: pods.exportSecretName ? { secret: { secretName: pods.exportSecretName, defaultMode: 0o400 } } : undefined,
+    };
+    const used = new Set(uses.map((m) => m.mount));
+    const volumes = (Object.keys(MOUNTS) as MountName[])
+        .filter((m) => used.has(m))
+        .map((m) => {
+            const source = sources[m];
+            if (!source) throw new Error(`DataPath: no volume for the ${m} mount of the ${job} job`);
+            return { name: MOUNTS[m].volume, ...source };
+        });
     const spec: k8s.types.input.core.v1.PodSpec = {
-        serviceAccountName: `ghost-${role}`,
+        serviceAccountName: SERVICE_ACCOUNTS[job],
         restartPolicy: "Never",
         securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
-        initContainers,
-        containers,
-        volumes: [
-            { name: "scripts", configMap: { name: common.scriptsConfigMap, defaultMode: 0o555 } },
-            { name: "work", emptyDir: {} },
-            { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
-            { name: "content", persistentVolumeClaim: { claimName: args.contentClaimName, readOnly: contentReadOnly } },
-            {
-                name: "db-secret",
-                secret: {
-                    secretName: args.database.secretName,
-                    items: [{ key: passwordKey, path: "password" }],
-                    defaultMode: 0o400,
-                },
-            },
-            ...extraVolumes,
-        ],
+        initContainers: steps.filter((s) => s.kind === "init").map((s) => container(s, args)),
+        containers: steps.filter((s) => s.kind === "main").map((s) => container(s, args)),
+        volumes,
     };
-    if (role === "backup" && args.role.ghostReplicas === 1) {
+    if (job === "backup" && args.backupBesideGhost) {
         // The content volume is ReadWriteOnce: the backup must run on the node where Ghost has it mounted.
         // (With Ghost stopped, e.g. in maintenance for a switchover, the volume is free to attach anywhere.)
         spec.affinity = {
@@ -396,106 +418,31 @@ function podTemplate(
             },
         };
     }
-    return { metadata: { labels: { "app.kubernetes.io/name": `ghost-${role}`, ...MARIADB_CLIENT_LABEL } }, spec };
+    return { metadata: { labels: { "app.kubernetes.io/name": SERVICE_ACCOUNTS[job], ...MARIADB_CLIENT_LABEL } }, spec };
 }
 
-function backupPod(
-    args: DataPathArgs,
-    common: { scriptsConfigMap: pulumi.Input<string>; exportSecretName?: pulumi.Input<string> },
-): PodTemplate {
-    const content = [{ name: "content", mountPath: CONTENT_MOUNT, readOnly: true }];
-    const dbSecret = [{ name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true }];
-    const init: Container[] = [
-        step(
-            "dump",
-            args.mariadbImage,
-            "backup-dump.sh",
-            [...dbEnv(args, args.database.user), { name: "GHOST_VERSION", value: args.ghostVersion }],
-            [...content, ...dbSecret],
-        ),
-    ];
-    const extraVolumes: k8s.types.input.core.v1.Volume[] = [];
-    if (args.ghostExport && common.exportSecretName) {
-        init.push(
-            step(
-                "ghost-export",
-                AWS_CLI_IMAGE,
-                "backup-ghost-export.sh",
-                [
-                    { name: "GHOST_EXPORT_ENABLED", value: "true" },
-                    { name: "GHOST_ADMIN_URL", value: args.ghostUrl },
-                    { name: "GHOST_ADMIN_USER", value: args.ghostExport.user },
-                    { name: "GHOST_ADMIN_PASSWORD_FILE", value: `${EXPORT_SECRET_MOUNT}/password` },
-                ],
-                [{ name: "export-secret", mountPath: EXPORT_SECRET_MOUNT, readOnly: true }],
-            ),
-        );
-        extraVolumes.push({ name: "export-secret", secret: { secretName: common.exportSecretName, defaultMode: 0o400 } });
-    }
-    // Last check before anything is published: is this still the site the public domain points at?
-    init.push(
-        step(
-            "fence",
-            AWS_CLI_IMAGE,
-            "backup-fence.sh",
-            [
-                { name: "FENCE_ZONE_ID", value: args.fence.hostedZoneId },
-                { name: "FENCE_DOMAIN", value: args.fence.domain },
-                { name: "FENCE_SITE_NAME", value: args.fence.siteHostname },
-            ],
-            [],
-        ),
-    );
-    const upload = step(
-        "upload",
-        AWS_CLI_IMAGE,
-        "backup-upload.sh",
-        [...s3Env(args, args.ownPrefix), { name: "BACKUP_SIGNING_KEY_ID", value: args.signing.ownKeyArn }],
-        [],
-    );
-    return podTemplate("backup", args, common, "password", true, init, [upload], extraVolumes);
+function backupPod(args: DataPathArgs, pods: PodInputs): PodTemplate {
+    return podTemplate("backup", args, pods, "password");
 }
 
-function restorePod(args: DataPathArgs, common: { scriptsConfigMap: pulumi.Input<string> }): PodTemplate {
-    const fetchEnv: EnvVar[] = [
-        ...s3Env(args, args.peerPrefix),
-        // The other site's key: a set not signed by it is refused before it is read (issue #10).
-        { name: "BACKUP_SIGNING_KEY_ID", value: args.signing.peerKeyArn },
-        // Lets a warm standby skip a set it already restored.
-        { name: "RESTORE_MARKER_FILE", value: `${CONTENT_MOUNT}/.dcdr-restored` },
-    ];
-    if (args.restoreBackupId) fetchEnv.push({ name: "RESTORE_BACKUP_ID", value: args.restoreBackupId });
-    const fetch = step("fetch", AWS_CLI_IMAGE, "restore-fetch.sh", fetchEnv, [
-        { name: "content", mountPath: CONTENT_MOUNT, readOnly: true },
-    ]);
-    // The restore swaps whole databases (staging, previous), which needs more than Ghost's own grants, but never
-    // root: it logs in as the restore user, which has only restoreGrants() (issue 10, finding 2).
-    const apply = step(
-        "apply",
-        args.mariadbImage,
-        "restore-apply.sh",
-        [
-            ...dbEnv(args, RESTORE_USER),
-            { name: "RESTORE_PARALLEL", value: "2" },
-            // A set with fewer tables than Ghost's schema is refused unless forced (finding 8).
-            { name: "RESTORE_MIN_TABLES", value: String(GHOST_SCHEMA_TABLES) },
-            // Sessions of this user on the live database mean Ghost is running: the restore refuses (finding 11).
-            { name: "RESTORE_GHOST_USER", value: args.database.user },
-        ],
-        [
-            { name: "content", mountPath: CONTENT_MOUNT },
-            { name: "db-secret", mountPath: DB_SECRET_MOUNT, readOnly: true },
-        ],
-    );
-    const template = podTemplate("restore", args, common, RESTORE_PASSWORD_KEY, false, [fetch], [apply]);
+function restorePod(args: DataPathArgs, pods: PodInputs): PodTemplate {
+    const template = podTemplate("restore", args, pods, RESTORE_PASSWORD_KEY);
     // The apply step makes no AWS call: the EKS pod identity webhook gives it no web-identity token and no
     // AWS_ROLE_ARN, so a hostile set that ran code there would find no AWS credentials (finding 4). The
     // annotation is documented in aws/amazon-eks-pod-identity-webhook's README (v0.6.17).
     const metadata = pulumi
         .output(template.metadata)
-        .apply((m) => ({ ...m, annotations: { ...m?.annotations, [SKIP_AWS_CONTAINERS]: "apply" } }));
+        .apply((m) => ({ ...m, annotations: { ...m?.annotations, [SKIP_AWS_CONTAINERS]: NO_AWS_STEP } }));
     return { ...template, metadata };
 }
 
 /** Pod annotation of the EKS pod identity webhook: a comma-separated list of containers it leaves without AWS credentials. */
 export const SKIP_AWS_CONTAINERS = "eks.amazonaws.com/skip-containers";
+/** The restore step that gets no AWS credentials: the one that reads the (hostile) set into the database. */
+const NO_AWS_STEP = stepOf(RESTORE_STEPS, "restore-apply.sh").container;
+
+function stepOf(chain: readonly Step[], script: string): Step {
+    const step = chain.find((s) => s.script === script);
+    if (!step) throw new Error(`DataPath: no step runs ${script}`);
+    return step;
+}
