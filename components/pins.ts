@@ -184,6 +184,8 @@ export const CLUSTER_AUTOSCALER_IMAGE_TAGS = {
 } as const;
 export type KubernetesVersion = keyof typeof CLUSTER_AUTOSCALER_IMAGE_TAGS;
 export const SUPPORTED_KUBERNETES_VERSIONS = Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS) as readonly KubernetesVersion[];
+/** What a new stack runs unless it sets kubernetesVersion (the schema's default): one with EKS standard support. */
+export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.33";
 
 // renovate: datasource=github-tags depName=kubernetes-sigs/aws-ebs-csi-driver
 const EBS_CSI_DRIVER_POLICY_VERSION = "v1.64.0";

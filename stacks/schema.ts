@@ -5,7 +5,7 @@
  */
 
 import { INSTANCE_FAMILIES } from "../components/cluster/instances";
-import { IMAGES } from "../components/pins";
+import { DEFAULT_KUBERNETES_VERSION, IMAGES } from "../components/pins";
 
 export type KeyType = "string" | "integer" | "boolean" | "array";
 
@@ -63,8 +63,8 @@ export const CONFIG_KEYS = {
     kubernetesVersion: {
         section: "cluster",
         type: "string",
-        description: 'EKS Kubernetes version, e.g. "1.33"; only versions EKS supports.',
-        default: "1.33",
+        description: `EKS Kubernetes version, e.g. "${DEFAULT_KUBERNETES_VERSION}"; only versions EKS supports.`,
+        default: DEFAULT_KUBERNETES_VERSION,
     },
     ebsCsiAddonVersion: {
         section: "cluster",

@@ -14,7 +14,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { CRONJOB_NAMES } from "../components/backup/steps";
 import type { Site } from "../components/site";
+import { APP_NAMESPACE } from "../stacks/config/app";
 import { OUTPUT } from "../stacks/outputs";
 import { ConfigKey, PROJECT } from "../stacks/schema";
 
@@ -76,7 +78,7 @@ export async function switchover(to: Site, stacks: Stacks, ops: Ops): Promise<st
         await ops.up(stacks[from]);
     });
     const backupId = await step(`final backup on ${from}`, async () => {
-        await ops.runJobFromCronJob(stacks[from], "ghost-backup");
+        await ops.runJobFromCronJob(stacks[from], CRONJOB_NAMES.backup);
         const id = await ops.newestBackupId(fromBucket, String(fromOut[OUTPUT.region]), prefix);
         if (!id) throw new Error(`the final backup left no complete set under s3://${fromBucket}/${prefix}`);
         ops.log(`    final backup set ${id}`);
@@ -152,7 +154,7 @@ export async function realOps(workDir: string): Promise<Ops> {
             const kubeconfig = (await (await stack(s)).outputs()).kubeconfig.value as string;
             const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "switchover-")), "kubeconfig");
             fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
-            const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", file, "-n", "ghost", ...args]);
+            const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", file, "-n", APP_NAMESPACE, ...args]);
             const job = `${cronJob}-switchover-${Date.now()}`;
             try {
                 await kubectl(["create", "job", `--from=cronjob/${cronJob}`, job]);

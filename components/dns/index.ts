@@ -17,6 +17,11 @@ export const ALB_ALIAS_TTL_S = 60;
 /** Route 53 states that changes reach all its authoritative servers within 60 seconds. */
 export const ROUTE53_PROPAGATION_S = 60;
 
+/** A site's own name, `<site>.<domain>`: its ExternalDNS publishes it, and the failover records point at it. */
+export function siteHostname(site: Site, domain: string): string {
+    return `${site}.${domain}`;
+}
+
 export interface SwitchTime {
     /** Seconds from the dr update writing the record to every resolver following it. */
     readonly manualS: number;
@@ -69,7 +74,6 @@ export class PublicDomain extends pulumi.ComponentResource {
 
     constructor(name: string, args: PublicDomainArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ghost-dcdr:dns:PublicDomain", name, {}, opts);
-        const siteName = (site: Site) => `${site}.${args.domain}`;
 
         let healthCheck: aws.route53.HealthCheck | undefined;
         if (args.automatic) {
@@ -77,13 +81,13 @@ export class PublicDomain extends pulumi.ComponentResource {
                 `${name}-dc-health`,
                 {
                     type: "HTTPS",
-                    fqdn: siteName("dc"),
+                    fqdn: siteHostname("dc", args.domain),
                     port: 443,
                     resourcePath: args.healthPath,
                     enableSni: true,
                     requestInterval: HEALTH_CHECK_INTERVAL_S,
                     failureThreshold: HEALTH_CHECK_FAILURE_THRESHOLD,
-                    tags: { ...args.tags, Name: `${siteName("dc")} ghost` },
+                    tags: { ...args.tags, Name: `${siteHostname("dc", args.domain)} ghost` },
                 },
                 { parent: this },
             );
@@ -98,7 +102,9 @@ export class PublicDomain extends pulumi.ComponentResource {
                     type: "A",
                     setIdentifier: role,
                     failoverRoutingPolicies: [{ type: role === "primary" ? "PRIMARY" : "SECONDARY" }],
-                    aliases: [{ name: siteName(target), zoneId: args.hostedZoneId, evaluateTargetHealth: false }],
+                    aliases: [
+                        { name: siteHostname(target, args.domain), zoneId: args.hostedZoneId, evaluateTargetHealth: false },
+                    ],
                     healthCheckId,
                     allowOverwrite: true,
                 },

@@ -98,12 +98,16 @@ export function mariadbServerConfig(innodbBufferPoolMi: number): string {
  * Kubernetes Secret, a `MariaDB` resource on encrypted retained gp3 storage, and a NetworkPolicy that admits only
  * labelled clients.
  */
+/** Ghost's database and its MariaDB user, on both sites (the drills use the same names). */
+export const GHOST_DATABASE = "ghost";
+export const GHOST_USER = "ghost";
+
 export class MariaDb extends pulumi.ComponentResource {
     /** Cluster-internal DNS name of the MariaDB Service. */
     readonly host: pulumi.Output<string>;
     readonly port = 3306;
-    readonly database = "ghost";
-    readonly user = "ghost";
+    readonly database = GHOST_DATABASE;
+    readonly user = GHOST_USER;
     /** The account the restore Job logs in as (`RESTORE_USER`), with only `restoreGrants(database)`. */
     readonly restoreUser = RESTORE_USER;
     /** Secret holding `password` (Ghost's user), `restore-password` (the restore user) and `root-password`. */

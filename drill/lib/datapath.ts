@@ -6,6 +6,8 @@ import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CHAINS, InputName, Job, MountName, resolveEnv, Step } from "../../components/backup/steps";
+import { BACKUP_PREFIXES } from "../../components/backup/buckets";
+import { GHOST_DATABASE, GHOST_USER } from "../../components/mariadb";
 import type { Site as SiteName } from "../../components/site";
 import { MariaDb } from "./mariadb";
 import {
@@ -23,14 +25,11 @@ import {
 import { createZone, DRILL_DOMAIN, setPrimary, siteHostname, Zone } from "./route53";
 import { FAKE_AWS_ENV, Moto } from "./s3";
 
-/**
- * Ghost's database and MariaDB user, as the MariaDb component names them (`MariaDb.database`, `MariaDb.user`: not
- * exported constants); test/steps.test.ts holds both to the cluster's backup Job.
- */
-export const DATABASE = "ghost";
-export const GHOST_USER = "ghost";
-/** Where dc's sets go, as the stacks' config sets it (backup prefixes): dc backs up, dr restores from it. */
-export const DC_PREFIX = "ghost/dc/";
+/** Ghost's database and MariaDB user, as the MariaDb component names them on both sites. */
+export const DATABASE = GHOST_DATABASE;
+export { GHOST_USER };
+/** Where dc's sets go: dc backs up, dr restores from it. */
+export const DC_PREFIX = BACKUP_PREFIXES.dc;
 /**
  * Base tables of the Ghost-shaped databases lib/ghostdata.ts generates: 9 of Ghost's 98. The Job's restore sets
  * GHOST_SCHEMA_TABLES (96) instead; drill:restore-guards proves that minimum refuses these (issue 10, finding 8).

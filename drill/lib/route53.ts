@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { siteHostname as dnsSiteHostname } from "../../components/dns";
 import type { Site } from "../../components/site";
 import { Moto } from "./s3";
 
@@ -12,7 +13,7 @@ export const DRILL_DOMAIN = "blog.example.com";
 
 /** A site's own name, which its ExternalDNS publishes and the failover records point at (components/dns). */
 export function siteHostname(site: Site, domain = DRILL_DOMAIN): string {
-    return `${site}.${domain}`;
+    return dnsSiteHostname(site, domain);
 }
 
 export interface Zone {

@@ -5,6 +5,9 @@ import type { NodeSize } from "./cluster";
 import { hostnameProblem } from "./dns";
 import { defaultText, isOneOf, SectionReader } from "./reader";
 
+/** The namespace of MariaDB, Ghost and the backup and restore jobs, on both sites (tools/switchover.ts uses it). */
+export const APP_NAMESPACE = "ghost";
+
 export interface AppConfig {
     /** Namespace of MariaDB, Ghost and the backup and restore jobs. */
     readonly namespace: string;
@@ -123,7 +126,7 @@ export function readApp(r: SectionReader<"app">, node: NodeSize | undefined): Ap
         return undefined;
     }
     return {
-        namespace: "ghost",
+        namespace: APP_NAMESPACE,
         ghost: {
             version: ghostVersion,
             cpu: ghostCpu,

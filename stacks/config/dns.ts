@@ -1,4 +1,5 @@
 /** DNS section: the blog's public name, the Route 53 zone that holds it, and whether this site publishes records. */
+import { siteHostname } from "../../components/dns";
 import type { Site } from "../../components/site";
 import { SectionReader } from "./reader";
 
@@ -54,5 +55,5 @@ export function readDns(r: SectionReader<"dns">, site: Site | undefined): DnsRea
     if (site === undefined || domain === undefined || hostedZoneId === undefined || externalDns === undefined) {
         return { domain };
     }
-    return { dns: { domain, siteHostname: `${site}.${domain}`, hostedZoneId, externalDns }, domain };
+    return { dns: { domain, siteHostname: siteHostname(site, domain), hostedZoneId, externalDns }, domain };
 }
