@@ -19,12 +19,12 @@ export interface PeerState {
 
 export interface RoleInputs {
     readonly site: Site;
-    /** dr: its own flag. dc: ignored (see `peer`). */
-    readonly flag: boolean;
+    /** dr: its own failover flag. dc: ignored (see `peer`). */
+    readonly failover: boolean;
     /** dc: the dr stack's state; undefined when no peer stack is configured. */
     readonly peer?: PeerState;
     readonly drMode: DrMode;
-    readonly dns: DnsFailover;
+    readonly dnsFailover: DnsFailover;
     readonly catchUpRestore: boolean;
     /** Writes frozen: Ghost stopped, maintenance page served (planned switchover). */
     readonly maintenance: boolean;
@@ -62,14 +62,14 @@ export interface SiteRole {
 /** Pure: the role of a site from its inputs. test/roles.test.ts checks its invariants over every combination (320). */
 export function deriveRole(inputs: RoleInputs): SiteRole {
     // dr is active by its own flag; dc sees dr's flag only while dr is deployed.
-    const drIsActive = inputs.site === "dr" ? inputs.flag : inputs.peer?.deployed === true && inputs.peer.failover;
+    const drIsActive = inputs.site === "dr" ? inputs.failover : inputs.peer?.deployed === true && inputs.peer.failover;
     const active = inputs.site === "dr" ? drIsActive : !drIsActive;
     return {
         active,
         ownsDomainRecord: inputs.site === "dr" || inputs.peer?.deployed !== true,
         domainTarget: drIsActive ? "dr" : "dc",
         // Only the dr stack can fail over to itself, and only while it is the standby.
-        automaticDns: inputs.dns === "automatic" && inputs.site === "dr" && !drIsActive,
+        automaticDns: inputs.dnsFailover === "automatic" && inputs.site === "dr" && !drIsActive,
         runsBackups: active,
         restore: active ? "none" : inputs.drMode === "warm" ? "scheduled" : "on-bring-up",
         restoreOnce: !active && (inputs.drMode === "cold" || inputs.restoreRequested),
@@ -91,10 +91,10 @@ export async function resolveRole(config: SiteConfig): Promise<SiteRole> {
     }
     return deriveRole({
         site: config.site,
-        flag: config.failover.flag,
+        failover: config.failover.failover,
         peer,
         drMode: config.backup.drMode,
-        dns: config.failover.dns,
+        dnsFailover: config.failover.dnsFailover,
         catchUpRestore: config.failover.catchUpRestore,
         maintenance: config.failover.maintenance,
         restoreRequested: config.backup.restoreBackupId !== undefined,

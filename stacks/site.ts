@@ -263,13 +263,13 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             contentClaimName: content.claimName,
             ghostUrl: `https://${config.dns.domain}`,
             // What the role means for the jobs (stacks/roles.ts), as plain values.
-            backupSchedule: config.backup.schedule,
+            backupSchedule: config.backup.backupSchedule,
             suspendBackups: !role.runsBackups,
             restoreSchedule: config.backup.drMode === "warm" ? config.backup.restoreSchedule : undefined,
             suspendRestores: role.restore !== "scheduled",
             restoreNow: role.restoreOnce ? "once" : role.catchUpRestore ? "catch-up" : undefined,
             backupBesideGhost: role.ghostReplicas === 1,
-            timeZone: config.backup.timeZone,
+            scheduleTimeZone: config.backup.scheduleTimeZone,
             restoreBackupId: config.backup.restoreBackupId,
             ghostExport:
                 config.backup.ghostExportUser && secrets.ghostExportPassword
@@ -341,7 +341,7 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
         externalDnsEnabled: externalDns.enabled,
         externalDnsRoleArn: externalDns.roleArn,
         active: role.active,
-        failover: config.site === "dr" && config.failover.flag,
+        failover: config.site === "dr" && config.failover.failover,
         role,
         dnsSwitchTime: switchTimeEstimate().explanation,
         backupBucket: config.backup.localBucket,

@@ -277,9 +277,9 @@ describe("site roles", () => {
         const standby = (drMode: "warm" | "cold", restoreRequested = false) =>
             deriveRole({
                 site: "dr",
-                flag: false,
+                failover: false,
                 drMode,
-                dns: "manual",
+                dnsFailover: "manual",
                 catchUpRestore: true,
                 maintenance: false,
                 restoreRequested,

@@ -292,10 +292,10 @@ describe("failover config and plan", () => {
     it("derives the role in one place: dc without a deployed peer is active", () => {
         const role = deriveRole({
             site: "dc",
-            flag: false,
+            failover: false,
             peer: { deployed: false, failover: false },
             drMode: "warm",
-            dns: "manual",
+            dnsFailover: "manual",
             catchUpRestore: true,
             maintenance: false,
             restoreRequested: false,

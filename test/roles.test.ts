@@ -10,14 +10,23 @@ function* everyInput(): Generator<RoleInputs> {
         { deployed: true, failover: true },
     ];
     for (const site of ["dc", "dr"] as const)
-        for (const flag of [false, true])
+        for (const failover of [false, true])
             for (const peer of site === "dc" ? peers : [undefined])
                 for (const drMode of ["warm", "cold"] as const)
-                    for (const dns of ["manual", "automatic"] as const)
+                    for (const dnsFailover of ["manual", "automatic"] as const)
                         for (const catchUpRestore of [false, true])
                             for (const maintenance of [false, true])
                                 for (const restoreRequested of [false, true])
-                                    yield { site, flag, peer, drMode, dns, catchUpRestore, maintenance, restoreRequested };
+                                    yield {
+                                        site,
+                                        failover,
+                                        peer,
+                                        drMode,
+                                        dnsFailover,
+                                        catchUpRestore,
+                                        maintenance,
+                                        restoreRequested,
+                                    };
 }
 
 describe("deriveRole over every combination of its inputs", () => {
@@ -56,7 +65,7 @@ describe("deriveRole over every combination of its inputs", () => {
     it("dc and dr agree on one active site whenever dc sees dr's current flag", () => {
         for (const i of inputs.filter((x) => x.site === "dr")) {
             const dr = deriveRole(i);
-            const dc = deriveRole({ ...i, site: "dc", peer: { deployed: true, failover: i.flag } });
+            const dc = deriveRole({ ...i, site: "dc", peer: { deployed: true, failover: i.failover } });
             assert.notEqual(dc.active, dr.active, JSON.stringify(i));
             assert.equal(dc.domainTarget, dr.domainTarget, JSON.stringify(i));
             // Once dr is deployed only dr writes the public name, so a switch needs only the dr stack.
@@ -68,7 +77,7 @@ describe("deriveRole over every combination of its inputs", () => {
     it("automatic DNS failover exists only on a standby dr, and only when asked for", () => {
         for (const i of inputs) {
             const r = deriveRole(i);
-            assert.equal(r.automaticDns, i.dns === "automatic" && i.site === "dr" && !r.active, JSON.stringify(i));
+            assert.equal(r.automaticDns, i.dnsFailover === "automatic" && i.site === "dr" && !r.active, JSON.stringify(i));
         }
     });
 

@@ -139,7 +139,7 @@ export interface DataPathArgs {
      */
     backupBesideGhost: boolean;
     /** IANA time zone of both schedules. */
-    timeZone: string;
+    scheduleTimeZone: string;
     /** Restore this set instead of the newest good one. Defaults to the newest. */
     restoreBackupId?: string;
     ghostExport?: { user: string; password: pulumi.Output<string> };
@@ -235,7 +235,7 @@ export class DataPath extends pulumi.ComponentResource {
             {
                 metadata: { name: CRONJOB_NAMES.backup, namespace: args.namespace },
                 spec: {
-                    ...cronSpec(args.backupSchedule, args.timeZone, jobSpec(backupPod(args, pods), 3600, 2)),
+                    ...cronSpec(args.backupSchedule, args.scheduleTimeZone, jobSpec(backupPod(args, pods), 3600, 2)),
                     suspend: args.suspendBackups,
                 },
             },
@@ -247,7 +247,7 @@ export class DataPath extends pulumi.ComponentResource {
                 {
                     metadata: { name: CRONJOB_NAMES.restore, namespace: args.namespace },
                     spec: {
-                        ...cronSpec(args.restoreSchedule, args.timeZone, jobSpec(restorePod(args, pods), 7200, 1)),
+                        ...cronSpec(args.restoreSchedule, args.scheduleTimeZone, jobSpec(restorePod(args, pods), 7200, 1)),
                         // Suspended the moment the site turns active: an active site never restores over its own writes.
                         suspend: args.suspendRestores,
                     },

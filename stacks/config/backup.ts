@@ -15,9 +15,9 @@ export interface BackupConfig {
     readonly peerBucket: string;
     /** Key prefix of each site's backup sets. */
     readonly prefixes: Readonly<Record<Site, string>>;
-    readonly schedule: string;
+    readonly backupSchedule: string;
     readonly restoreSchedule: string;
-    readonly timeZone: string;
+    readonly scheduleTimeZone: string;
     /** Undefined: the newest complete set. */
     readonly restoreBackupId?: string;
     readonly lifecycle: { readonly iaDays: number; readonly glacierDays: number; readonly expireDays: number };
@@ -87,10 +87,10 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
     };
     const backupSchedule = schedule("backupSchedule");
     const restoreSchedule = schedule("restoreSchedule");
-    const timeZone = r.string("scheduleTimeZone");
-    if (!isTimeZone(timeZone)) {
+    const scheduleTimeZone = r.string("scheduleTimeZone");
+    if (!isTimeZone(scheduleTimeZone)) {
         // The example is a zone unlike the default Etc/UTC: the Area/City form most users want.
-        r.problem("scheduleTimeZone", timeZone, "is not an IANA time zone", r.set("scheduleTimeZone", "Europe/London"));
+        r.problem("scheduleTimeZone", scheduleTimeZone, "is not an IANA time zone", r.set("scheduleTimeZone", "Europe/London"));
     }
     const restoreBackupId = r.string("restoreBackupId");
     if (restoreBackupId !== "" && !/^\d{8}T\d{6}Z$/.test(restoreBackupId)) {
@@ -160,9 +160,9 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
         localBucket: bucketName(region),
         peerBucket: bucketName(peerRegion),
         prefixes: BACKUP_PREFIXES,
-        schedule: backupSchedule,
+        backupSchedule,
         restoreSchedule,
-        timeZone,
+        scheduleTimeZone,
         restoreBackupId: restoreBackupId === "" ? undefined : restoreBackupId,
         lifecycle: { iaDays, glacierDays, expireDays },
         objectLock: lockMode === "" ? undefined : { mode: lockMode, days: lockDays },

@@ -6,10 +6,10 @@ export type DnsFailover = "manual" | "automatic";
 
 export interface FailoverConfig {
     /** dr stack: its own flag. dc stack: always false (dc learns the flag from the dr stack). */
-    readonly flag: boolean;
+    readonly failover: boolean;
     /** dc stack: the dr stack to read the flag from; undefined when there is no dr site. */
     readonly peerStack?: string;
-    readonly dns: DnsFailover;
+    readonly dnsFailover: DnsFailover;
     readonly catchUpRestore: boolean;
     /** Ghost stopped, maintenance page served: writes frozen for a planned switchover. */
     readonly maintenance: boolean;
@@ -19,8 +19,8 @@ const DNS_FAILOVER_MODES: readonly DnsFailover[] = ["manual", "automatic"];
 
 /** `site`: the valid site, or undefined; the flag belongs on dr, the peer stack on dc. */
 export function readFailover(r: SectionReader<"failover">, site: Site | undefined): FailoverConfig | undefined {
-    const flag = r.boolean("failover");
-    if (flag === true && site === "dc") {
+    const failover = r.boolean("failover");
+    if (failover === true && site === "dc") {
         r.problem(
             "failover",
             "true",
@@ -40,10 +40,11 @@ export function readFailover(r: SectionReader<"failover">, site: Site | undefine
     if (peerStack !== "" && !/^([\w.-]+\/){0,2}[\w.-]+$/.test(peerStack)) {
         r.problem("peerStack", peerStack, "is not a stack name (org/project/stack)", r.set("peerStack", "acme/ghost-dcdr/dr"));
     }
-    const dns = r.choice("dnsFailover", DNS_FAILOVER_MODES, "a DNS failover mode");
+    const dnsFailover = r.choice("dnsFailover", DNS_FAILOVER_MODES, "a DNS failover mode");
     const catchUpRestore = r.boolean("catchUpRestore");
     const maintenance = r.boolean("maintenance");
 
-    if (flag === undefined || dns === undefined || catchUpRestore === undefined || maintenance === undefined) return undefined;
-    return { flag, peerStack: peerStack === "" ? undefined : peerStack, dns, catchUpRestore, maintenance };
+    if (failover === undefined || dnsFailover === undefined || catchUpRestore === undefined || maintenance === undefined)
+        return undefined;
+    return { failover, peerStack: peerStack === "" ? undefined : peerStack, dnsFailover, catchUpRestore, maintenance };
 }
