@@ -7,9 +7,8 @@ import { MARIADB_OPERATOR, MARIADB_OPERATOR_CRDS, mariadbServerConfig } from "..
 import { STORAGE_CLASS_NAME } from "../components/storage";
 import { INSTANCE_FAMILIES, instanceMemoryMi, parseConfig } from "../stacks/config";
 import { CONFIG_KEYS } from "../stacks/schema";
-import { plan } from "../tools/plan";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import { envOf, inputsOf } from "./helpers";
+import { envOf, inputsOf, printedPlan } from "./helpers";
 import { cachedRun, isSecretValue, MOCK_EBS_CSI_ADDON_VERSION, MockRun, runStack } from "../tools/mocks";
 
 const deployment = (run: MockRun) => inputsOf(run.mocks.one("kubernetes:apps/v1:Deployment", "ghost-deployment"));
@@ -261,19 +260,12 @@ for (const [stack, config] of [
                 "ghost-dcdr:smtpPassword": "smtp-Secret-Value-42",
             });
             fs.writeFileSync(configFile, JSON.stringify({ config: raw }));
-            const log: string[] = [];
-            const original = console.log;
-            console.log = (...args: unknown[]) => log.push(args.join(" "));
-            try {
-                await plan({ stack, configFile, outDir });
-            } finally {
-                console.log = original;
-            }
+            const printed = await printedPlan({ stack, configFile, outDir });
             const files = [
                 path.join(outDir, "resources.json"),
                 ...fs.readdirSync(path.join(outDir, "manifests")).map((f) => path.join(outDir, "manifests", f)),
             ];
-            const texts = [log.join("\n"), ...files.map((f) => fs.readFileSync(f, "utf8"))];
+            const texts = [printed, ...files.map((f) => fs.readFileSync(f, "utf8"))];
             for (const secret of secrets) {
                 for (const text of texts) assert.ok(!text.includes(secret), `secret ${secret.slice(0, 8)}... leaked`);
             }

@@ -11,9 +11,8 @@ import {
     switchTimeEstimate,
 } from "../components/dns";
 import { deriveRole } from "../stacks/roles";
-import { plan } from "../tools/plan";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import { inputsOf } from "./helpers";
+import { inputsOf, printedPlan } from "./helpers";
 import { MockRun, RecordedResource, RecordingMocks, cachedRun, runStack } from "../tools/mocks";
 
 const PEER = "acme/ghost-dcdr/dr";
@@ -248,15 +247,7 @@ describe("failover config and plan", () => {
         const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-failover-"));
         const configFile = path.join(outDir, "dr.yaml");
         fs.writeFileSync(configFile, JSON.stringify({ config: withConfig(DR, { "ghost-dcdr:failover": "true" }) }));
-        const log: string[] = [];
-        const original = console.log;
-        console.log = (...args: unknown[]) => log.push(args.join(" "));
-        try {
-            await plan({ stack: "dr", configFile, outDir });
-        } finally {
-            console.log = original;
-        }
-        const printed = log.join("\n");
+        const printed = await printedPlan({ stack: "dr", configFile, outDir });
         assert.match(printed, /^ {2}active: true$/m);
         assert.match(printed, /^ {2}failover: true$/m);
         assert.match(printed, /dnsSwitchTime: "manual: .* = 180 s/);

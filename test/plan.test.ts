@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, plan } from "../tools/plan";
+import { printedPlan } from "./helpers";
 import { DC, DR } from "./fixtures";
 import { cachedRun } from "../tools/mocks";
 
@@ -22,15 +23,7 @@ describe("offline plan", function () {
 
     it("writes resources.json (remote components with their inputs, secrets masked) and the manifests", async () => {
         const outDir = path.join(tmp, "dr");
-        const log: string[] = [];
-        const original = console.log;
-        console.log = (...args: unknown[]) => log.push(args.join(" "));
-        try {
-            await plan({ stack: "dr", configFile: "Pulumi.dr.yaml", outDir });
-        } finally {
-            console.log = original;
-        }
-        const printed = log.join("\n");
+        const printed = await printedPlan({ stack: "dr", configFile: "Pulumi.dr.yaml", outDir });
         assert.match(printed, /eks:index:Cluster {2}dr-cluster-eks {2}\(remote component\)/);
         assert.match(printed, /kubeconfig: \[secret\]/);
         const resources = JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8"));
@@ -44,15 +37,7 @@ describe("offline plan", function () {
 
     it("prints in full what a reviewer checks, labels the mocks' placeholders, and writes summary.json", async () => {
         const outDir = path.join(tmp, "dr-review");
-        const log: string[] = [];
-        const original = console.log;
-        console.log = (...args: unknown[]) => log.push(args.join(" "));
-        try {
-            await plan({ stack: "dr", configFile: "Pulumi.dr.yaml", outDir });
-        } finally {
-            console.log = original;
-        }
-        const printed = log.join("\n");
+        const printed = await printedPlan({ stack: "dr", configFile: "Pulumi.dr.yaml", outDir });
         // The values issue 12 found cut at ~40 characters: namespace name, alias target, Ingress hosts, schedule, suspend.
         for (const line of [
             "    metadata.name: ghost",
