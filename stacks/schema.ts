@@ -5,6 +5,7 @@
  */
 
 import { INSTANCE_FAMILIES } from "../components/cluster/instances";
+import { backupBucketName } from "../components/backup/buckets";
 import { DEFAULT_KUBERNETES_VERSION, IMAGES } from "../components/pins";
 
 export type KeyType = "string" | "integer" | "boolean" | "array";
@@ -233,8 +234,7 @@ export const CONFIG_KEYS = {
     backupBucketPrefix: {
         section: "backup",
         type: "string",
-        description:
-            "Name prefix of the two backup buckets (<prefix>-<region>); globally unique. Empty: ghost-dcdr-<domain with dashes>.",
+        description: `Name prefix of the two backup buckets (${backupBucketName("<prefix>", "<region>")}); globally unique. Empty: ghost-dcdr-<domain with dashes>.`,
         default: "",
     },
     backupSchedule: {

@@ -99,9 +99,17 @@ describe("offline plan", function () {
             configFile: "Pulumi.dc.yaml",
             outDir: path.join("out", "plan", "dc"),
         });
-        assert.equal(parseArgs(["--stack", "dr", "--config", "Pulumi.dc.yaml"]).configFile, "Pulumi.dc.yaml");
+        assert.equal(parseArgs(["--stack", "prod-dc", "--config", "Pulumi.dc.yaml"]).configFile, "Pulumi.dc.yaml");
         assert.throws(() => parseArgs([]), /--stack is required/);
-        assert.throws(() => parseArgs(["--stack", "nope"]), /Pulumi\.nope\.yaml does not exist/);
+        assert.throws(
+            () => parseArgs(["--stack", "prod"]),
+            /^Error: there is no stack prod here \(no Pulumi\.prod\.yaml\); this project's stack files are Pulumi\.dc\.yaml, Pulumi\.dr\.yaml: pass --stack dc or --stack dr, or --config <file> for a copy of one$/,
+        );
+        assert.throws(() => parseArgs(["--stack", "dc", "--config", "nope.yaml"]), /nope\.yaml does not exist/);
+        assert.throws(
+            () => parseArgs(["--stack", "dc", "--config", "Pulumi.dr.yaml"]),
+            /Pulumi\.dr\.yaml is the dr site's file \(ghost-dcdr:site: dr\), but --stack is dc: use --stack dr/,
+        );
         assert.throws(() => parseArgs(["--stack", "dc", "--bogus"]), /unknown argument "--bogus"/);
     });
 
@@ -132,7 +140,7 @@ describe("offline plan", function () {
         assert.throws(() => parseArgs(["--stack", "dc", "--set", "nosuchkey=1"]), /--set nosuchkey: not a ghost-dcdr config key/);
     });
 
-    it("as a command, prints only the validation message for invalid config and exits 2", () => {
+    it("as a command, prints only the validation message, with the fix in the file it read, and exits 2", () => {
         const bad = path.join(tmp, "bad.yaml");
         fs.writeFileSync(
             bad,
@@ -142,7 +150,7 @@ describe("offline plan", function () {
         assert.equal(result.status, 2);
         assert.equal(
             result.stderr.replace(/^npm warn .*\n/gm, "").trim(),
-            'invalid stack config:\nghost-dcdr:nodeMaxSize: "five" is not a whole number. Fix: pulumi config set ghost-dcdr:nodeMaxSize 5 -s dc',
+            `invalid stack config:\nghost-dcdr:nodeMaxSize: "five" is not a whole number. Fix: in ${bad} set ghost-dcdr:nodeMaxSize: 5`,
         );
     });
 });

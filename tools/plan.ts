@@ -49,9 +49,26 @@ export function parseArgs(argv: string[]): PlanArgs {
     }
     if (!stack) throw new UsageError("--stack is required");
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name`);
+    const givenFile = configFile !== undefined;
     configFile ??= `Pulumi.${stack}.yaml`;
     if (!fs.existsSync(configFile)) {
-        throw new UsageError(`${configFile} does not exist; pass --config <file> in the Pulumi.<stack>.yaml format`);
+        const known = fs
+            .readdirSync(".")
+            .filter((f) => /^Pulumi\.[A-Za-z0-9_.-]+\.yaml$/.test(f))
+            .sort();
+        const stacks = known.map((f) => f.slice("Pulumi.".length, -".yaml".length));
+        throw new UsageError(
+            givenFile || stacks.length === 0
+                ? `${configFile} does not exist; pass --config <file> in the Pulumi.<stack>.yaml format`
+                : `there is no stack ${stack} here (no ${configFile}); this project's stack files are ${known.join(", ")}: ` +
+                      `pass ${stacks.map((s) => `--stack ${s}`).join(" or ")}, or --config <file> for a copy of one`,
+        );
+    }
+    const site = siteOf(configFile);
+    if (site && (stack === "dc" || stack === "dr") && site !== stack) {
+        throw new UsageError(
+            `${configFile} is the ${site} site's file (${PROJECT}:site: ${site}), but --stack is ${stack}: use --stack ${site}`,
+        );
     }
     const withOverrides = Object.keys(overrides).length > 0;
     const args: PlanArgs = {
@@ -67,6 +84,15 @@ export function parseArgs(argv: string[]): PlanArgs {
  * `key=value`: the key as `pulumi config` writes it (`ghost-dcdr:failover`, `aws:region`); a bare key of this project
  * (`failover`) is qualified. The value is taken as the stack file would hold it (a string; lists as JSON).
  */
+/** The site a stack file sets (`ghost-dcdr:site`), or undefined when it sets none or cannot be read (plan says why later). */
+function siteOf(configFile: string): string | undefined {
+    try {
+        return readStackFile(configFile)[`${PROJECT}:site`];
+    } catch {
+        return undefined;
+    }
+}
+
 export function parseOverride(text: string | undefined): [string, string] {
     const m = /^([^=\s]+)=(.*)$/s.exec(text ?? "");
     if (!m)

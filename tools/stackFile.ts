@@ -1,10 +1,13 @@
 import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 import type { RawConfig } from "../stacks/config";
+import { PROJECT } from "../stacks/schema";
 
 /**
  * Reads a `Pulumi.<stack>.yaml`-format file into config as Pulumi's runtime holds it: every value a string,
- * lists and maps as JSON (what `pulumi config` hands the program).
+ * lists and maps as JSON (what `pulumi config` hands the program), and a key without a namespace in the project's
+ * namespace, as Pulumi's stack-file loader puts it (pulumi/pulumi sdk/go/common/workspace/loaders.go,
+ * `stackConfigNamespacedWithProject`): `hostedZoneId:` is `ghost-dcdr:hostedZoneId` to `pulumi up`, so to the plan too.
  */
 export function readStackFile(path: string): RawConfig {
     let doc: unknown;
@@ -22,7 +25,11 @@ export function readStackFile(path: string): RawConfig {
         if (value && typeof value === "object" && "secure" in value) {
             throw new Error(`${path}: ${key} is encrypted (secure:); the offline plan takes plain values only`);
         }
-        raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        if (full in raw) {
+            throw new Error(`${path}: ${full} is set twice (once without its namespace, as ${full.split(":")[1]}); keep one`);
+        }
+        raw[full] = typeof value === "string" ? value : JSON.stringify(value);
     }
     return raw;
 }

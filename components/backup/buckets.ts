@@ -12,6 +12,11 @@ export const BACKUP_KEY_ALIAS = "alias/ghost-dcdr-backups";
  */
 export const BACKUP_PREFIXES: Readonly<Record<Site, string>> = { dc: "ghost/dc/", dr: "ghost/dr/" };
 
+/** A region's backup bucket, from config `backupBucketPrefix` (the schema's description and the README quote this). */
+export function backupBucketName(prefix: string, region: string): string {
+    return `${prefix}-backups-${region}`;
+}
+
 /**
  * Each site's manifest signing key (issue #10), by alias. One asymmetric multi-region key per site: the primary in
  * the site's own region (where its backups are signed), a replica with the same key material in the other region,

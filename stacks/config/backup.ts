@@ -1,10 +1,14 @@
 /** Backup section: the standby's mode, the two buckets, the schedules, retention and Object Lock, Ghost's export. */
-import { BACKUP_PREFIXES } from "../../components/backup/buckets";
+import { BACKUP_PREFIXES, backupBucketName } from "../../components/backup/buckets";
 import type { Site } from "../../components/site";
 import { CONFIG_KEYS, PROJECT } from "../schema";
 import { defaultText, SectionReader } from "./reader";
+import { AWS_REGIONS } from "./regions";
 
 export type DrMode = "warm" | "cold";
+
+/** A derived prefix is cut so that the bucket name fits S3's 63 characters in every region. */
+const LONGEST_BUCKET_SUFFIX = Math.max(...AWS_REGIONS.map((region) => backupBucketName("", region).length));
 export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
 
 export interface BackupConfig {
@@ -62,8 +66,8 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
     const bucketPrefix =
         prefixText !== ""
             ? prefixText
-            : `${PROJECT}-${(domain ?? "blog").replace(/\./g, "-")}`.slice(0, 63 - "-backups-ap-southeast-2".length);
-    const bucketName = (bucketRegion: string) => `${bucketPrefix}-backups-${bucketRegion}`;
+            : `${PROJECT}-${(domain ?? "blog").replace(/\./g, "-")}`.slice(0, 63 - LONGEST_BUCKET_SUFFIX);
+    const bucketName = (bucketRegion: string) => backupBucketName(bucketPrefix, bucketRegion);
     for (const bucketRegion of [region, peerRegion]) {
         if (
             bucketRegion !== undefined &&

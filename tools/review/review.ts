@@ -45,8 +45,10 @@ export async function planUnderMocks(
     stack: string,
     config: Readonly<Record<string, string>>,
     otherStacks: OtherStacks = {},
+    /** The stack file the config came from: config problems then say what to change in it. */
+    configFile?: string,
 ): Promise<PlannedStack> {
-    const run = await runStack(stack, { ...config }, new RecordingMocks(otherStacks));
+    const run = await runStack(stack, { ...config }, new RecordingMocks(otherStacks), { configFile });
     return { stack, config, run, resources: maskedResources(run.mocks.resources), outputs: run.outputs };
 }
 
@@ -113,7 +115,7 @@ export async function reviewStack(
 ): Promise<Review> {
     const siblings = siblingStackFiles(configFile, stack);
     const others = await peerOutputs(config, siblings);
-    const base = planned ?? (await planUnderMocks(stack, config, others));
+    const base = planned ?? (await planUnderMocks(stack, config, others, configFile));
     const region = config["aws:region"] ?? "?";
     const drMode = config[key("drMode")] ?? "warm";
     const costByDrMode: Record<string, CostEstimate> = {};
@@ -162,7 +164,7 @@ export async function reviewOverrides(
 ): Promise<OverrideReview> {
     const siblings = siblingStackFiles(configFile, stack);
     const others = await peerOutputs(config, siblings);
-    const base = await planUnderMocks(stack, config, others);
+    const base = await planUnderMocks(stack, config, others, configFile);
     const nextConfig = { ...config, ...overrides };
     const next = await planUnderMocks(stack, nextConfig, await peerOutputs(nextConfig, siblings));
     const peers: PeerReport[] = [];
