@@ -7,18 +7,15 @@
  */
 import { Cases } from "./lib/cases";
 import { giveToPod, stepEnv, stepOf } from "./lib/datapath";
-import { log, motoServer, runMain, runScript, workDir } from "./lib/proc";
+import { checkSetup, log, runMain, runScript, workDir } from "./lib/proc";
 import { createZone, setPrimary, siteHostname } from "./lib/route53";
 import { FAKE_AWS_ENV, Moto } from "./lib/s3";
 import type { Site } from "../components/site";
-import * as fs from "node:fs";
 
 const FENCE = stepOf("backup-fence.sh");
 
 async function main(): Promise<boolean> {
-    const missing = ["/usr/bin/aws", motoServer()].filter((bin) => !bin || !fs.existsSync(bin));
-    if (missing.length > 0)
-        throw new Error(`missing ${missing.map((m) => m ?? "moto_server").join(", ")}. Run: bash drill/setup.sh`);
+    checkSetup({ bins: ["/usr/bin/aws"] });
     const root = workDir("fence");
     giveToPod(root);
     const moto = await Moto.start(root);

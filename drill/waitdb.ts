@@ -13,7 +13,7 @@ import * as path from "path";
 import { waitForMariadbScript } from "../components/ghost";
 import { DATABASE, GHOST_USER as USER } from "./lib/datapath";
 import { MariaDb } from "./lib/mariadb";
-import { DRILL_PATH, killGroup, log, runMain, workDir } from "./lib/proc";
+import { checkSetup, DRILL_PATH, killGroup, log, runMain, workDir } from "./lib/proc";
 
 /** Every character the client option file must escape or quote: " \ # ' $ and inner spaces. */
 const PASSWORD = String.raw`Gh"o\st #1 'pa$$ word`;
@@ -35,9 +35,7 @@ interface Run {
 }
 
 async function main(): Promise<boolean> {
-    for (const bin of ["/usr/sbin/mariadbd", "/usr/bin/mariadb", "/usr/bin/mariadb-admin"]) {
-        if (!fs.existsSync(bin)) throw new Error(`missing ${bin}. Run: bash drill/setup.sh`);
-    }
+    checkSetup({ bins: ["/usr/sbin/mariadbd", "/usr/bin/mariadb", "/usr/bin/mariadb-admin"], moto: false });
     const root = workDir("waitdb");
     const db = await MariaDb.start("waitdb", root);
     const passwordFile = path.join(root, "password");

@@ -17,7 +17,7 @@ export interface Outcome {
  * servers, moto with the bucket ghost-dcdr-<name>, dc's signing key and the domain's records at dc).
  */
 export async function openDrill(name: string, opts: { needGhost?: boolean } = {}): Promise<Drillground> {
-    checkSetup(opts.needGhost ?? false);
+    checkSetup({ ghost: opts.needGhost });
     const root = workDir(name);
     const logFile = path.join(root, "scripts.log");
     log(`working in ${root}; script output in ${logFile}`);

@@ -3,6 +3,7 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { GHOST_SEED_STEP } from "../../components/backup/steps";
 
@@ -14,9 +15,17 @@ export const CACHE_DIR = process.env.GHOST_DCDR_CACHE ?? path.join(process.env.H
 export const DRILL_PATH = ["/usr/bin", "/usr/sbin", "/bin", "/sbin", process.env.PATH ?? ""].join(":");
 
 const children = new Map<number, { name: string; child: ChildProcess }>();
+/** Set once the drill is stopping on a signal or a closed stdout: nothing new may start after stopAll's snapshot. */
+let stopping = false;
+/** Where log lines go; stderr once stdout is closed (`npm run drill | head`), so stopping is still reported. */
+let logStream: NodeJS.WriteStream = process.stdout;
 
 export function log(message: string): void {
-    process.stdout.write(`${new Date().toISOString().slice(11, 19)} drill: ${message}\n`);
+    logStream.write(`${new Date().toISOString().slice(11, 19)} drill: ${message}\n`);
+}
+
+function refuseWhenStopping(name: string): void {
+    if (stopping) throw new Error(`not starting ${name}: the drill is stopping`);
 }
 
 /** Starts a long-running server; its output goes to logFile. */
@@ -26,6 +35,7 @@ export function startDaemon(
     args: string[],
     opts: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string },
 ): ChildProcess {
+    refuseWhenStopping(name);
     const out = fs.openSync(opts.logFile, "a");
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["ignore", out, out], detached: true });
     fs.closeSync(out);
@@ -66,26 +76,45 @@ export async function stopAll(): Promise<void> {
     }
 }
 
-/** Runs main, always stops what it started, and maps the result to the exit code. */
+/**
+ * The machine is not set up for this drill. runMain prints its message alone: it is the fix (run drill/setup.sh),
+ * and a stack trace under it only buries it (issue 12).
+ */
+export class SetupMissing extends Error {}
+
+/**
+ * Runs main, always stops what it started, and maps the result to the exit code. The servers run in their own
+ * process groups (detached, so a Ctrl-C reaches them only through us, in order), so this process must stop them on
+ * every way it can end: SIGINT, SIGTERM, SIGHUP (the terminal went away) and a closed stdout. Node ignores SIGPIPE,
+ * so `npm run drill | head` shows up as EPIPE on the next write; unhandled, that error kills this process at once and
+ * leaves MariaDB, moto and Ghost running (issue 12).
+ */
 export function runMain(main: () => Promise<boolean>): void {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-            return;
-        }
+    const stop = (why: string, exitCode: number) => {
+        if (stopping) return;
         stopping = true;
-        log(`${signal}: stopping everything`);
-        void stopAll().finally(() => process.exit(130));
+        log(`${why}: stopping everything`);
+        void stopAll().finally(() => process.exit(exitCode));
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        process.on(signal, () => stop(signal, 128 + os.constants.signals[signal]));
+    }
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+        logStream = process.stderr;
+        stop(`stdout closed (${err.code ?? err.message})`, 128 + os.constants.signals.SIGPIPE);
+    });
+    // With stderr gone too there is nowhere left to report; stopping must not fail on it.
+    process.stderr.on("error", () => undefined);
     main()
         .then(async (ok) => {
+            if (stopping) return;
             await stopAll();
             process.exitCode = ok ? 0 : 1;
         })
         .catch(async (err: unknown) => {
-            process.stdout.write(`drill: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+            if (stopping) return;
+            if (err instanceof SetupMissing) process.stderr.write(`drill: ${err.message}\n`);
+            else logStream.write(`drill: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
             await stopAll();
             process.exitCode = 1;
         });
@@ -168,6 +197,7 @@ export async function runScript(
     env: NodeJS.ProcessEnv,
     opts: { onStart?: (child: ChildProcess) => void; logFile?: string } = {},
 ): Promise<ScriptResult> {
+    refuseWhenStopping(script);
     const started = Date.now();
     const child = spawn("bash", [path.join(SCRIPTS_DIR, script)], {
         env,
@@ -209,22 +239,25 @@ export function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string
     });
 }
 
-/** Fails with the fix when `drill/setup.sh` has not prepared this machine. */
-export function checkSetup(needGhost: boolean): void {
-    const missing: string[] = [];
-    for (const bin of ["/usr/sbin/mariadbd", "/usr/bin/mariadb", "/usr/bin/mariadb-dump", "/usr/bin/zstd", "/usr/bin/aws"]) {
-        if (!fs.existsSync(bin)) {
-            missing.push(bin);
-        }
-    }
-    if (!motoServer()) {
+/** The Debian packages' binaries the drills run (drill/setup.sh installs them), by absolute path. */
+const DRILL_BINARIES = ["/usr/sbin/mariadbd", "/usr/bin/mariadb", "/usr/bin/mariadb-dump", "/usr/bin/zstd", "/usr/bin/aws"];
+
+/**
+ * Fails with the fix when `drill/setup.sh` has not prepared this machine for a drill: `bins` (default: all of
+ * DRILL_BINARIES), moto_server unless `moto` is false, and the Ghost install when `ghost` is true.
+ */
+export function checkSetup(needs: { bins?: readonly string[]; moto?: boolean; ghost?: boolean } = {}): void {
+    const missing = (needs.bins ?? DRILL_BINARIES).filter((bin) => !fs.existsSync(bin));
+    if ((needs.moto ?? true) && !motoServer()) {
         missing.push("moto_server");
     }
-    if (needGhost && !fs.existsSync(path.join(ghostDir(), ".installed"))) {
-        missing.push(ghostDir());
+    if (needs.ghost && !fs.existsSync(path.join(ghostDir(), ".installed"))) {
+        missing.push(`the Ghost install ${ghostDir()}`);
     }
     if (missing.length > 0) {
-        throw new Error(`missing ${missing.join(", ")}. Run: bash drill/setup.sh`);
+        throw new SetupMissing(
+            `this machine is not set up for the drills: missing ${missing.join(", ")}. Run: bash drill/setup.sh (it says what it needs)`,
+        );
     }
 }
 
