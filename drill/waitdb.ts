@@ -185,7 +185,8 @@ async function runSh(
         for (const pid of groupPids(child.pid as number)) {
             const argv = readProc(pid, "cmdline");
             const environ = readProc(pid, "environ");
-            if (argv === undefined) continue;
+            // An exited, not yet reaped process has an empty cmdline: keep what it ran rather than overwrite it with "".
+            if (!argv) continue;
             run.seen.set(pid, argv.split("\0").join(" ").trim());
             for (const s of secrets) {
                 if (argv.includes(s)) run.leaks.push(`pid ${pid} argv holds a password`);
