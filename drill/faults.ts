@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { Cases, describe, fileDigests, mustPass, openDrill, Outcome, refused } from "./lib/cases";
+import { Cases, describe, DrWatch, fileDigests, mustPass, openDrill, Outcome, refused } from "./lib/cases";
 import { CutProxy } from "./lib/cutproxy";
 import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
@@ -69,19 +69,8 @@ async function main(): Promise<boolean> {
     const goodDump = path.join(root, "good-db.sql.zst");
     moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${GOOD}/db.sql.zst`, goodDump]);
 
-    const drState = () => ({
-        sums: drDb.checksums(DATABASE),
-        content: fileDigests(dr.contentDir),
-        databases: drDb.query("SHOW DATABASES"),
-    });
-    const drBefore = drState();
-    const drUnchanged = (): string[] => {
-        const now = drState();
-        const problems = diffChecksums(drBefore.sums, now.sums).map((d) => `DR table changed: ${d}`);
-        if (now.content !== drBefore.content) problems.push("DR content directory changed");
-        if (now.databases !== drBefore.databases) problems.push(`DR databases changed: ${now.databases.replace(/\n/g, ",")}`);
-        return problems;
-    };
+    const drWatch = new DrWatch(drDb, DATABASE, dr.contentDir);
+    const drUnchanged = () => drWatch.unchanged();
     const manifests = () =>
         moto
             .keys(BUCKET)

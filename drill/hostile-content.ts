@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { Cases, describe, mustPass, openDrill, Outcome, refused } from "./lib/cases";
+import { Cases, describe, DrWatch, mustPass, openDrill, Outcome, refused } from "./lib/cases";
 import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums } from "./lib/mariadb";
@@ -84,19 +84,13 @@ async function main(): Promise<boolean> {
         path.join(dr.contentDir, "escape-hostile"),
         `/tmp/dcdr-hostile-${process.pid}`,
     ];
-    const drState = () => ({
-        sums: drDb.checksums(DATABASE),
-        content: fingerprint(dr.contentDir),
-        databases: drDb.query("SHOW DATABASES"),
+    const drWatch = new DrWatch(drDb, DATABASE, dr.contentDir, {
+        content: {
+            read: () => fingerprint(dr.contentDir),
+            changed: (before, now) => `DR content changed: ${firstDiff(before, now)}`,
+        },
     });
-    let drBefore = drState();
-    const drUnchanged = (): string[] => {
-        const now = drState();
-        const problems = diffChecksums(drBefore.sums, now.sums).map((d) => `DR table changed: ${d}`);
-        if (now.content !== drBefore.content) problems.push(`DR content changed: ${firstDiff(drBefore.content, now.content)}`);
-        if (now.databases !== drBefore.databases) problems.push(`DR databases changed: ${now.databases.replace(/\n/g, ",")}`);
-        return problems;
-    };
+    const drUnchanged = () => drWatch.unchanged();
     /** What must hold after every case, refused or not. */
     const contained = (): string[] => {
         const problems = sentinels.filter((s) => lexists(s)).map((s) => `created outside the content directory: ${s}`);
@@ -365,7 +359,7 @@ async function main(): Promise<boolean> {
                 const mode = lexists(file) ? fs.lstatSync(file).mode & 0o7777 : -1;
                 if (mode !== 0o644) problems.push(`images/suid.png has mode ${mode.toString(8)}, not 644`);
                 problems.push(...contained());
-                drBefore = drState();
+                drWatch.rebaseline();
                 return {
                     did: `${result.ok ? "restored" : "failed"}; images/suid.png extracted with mode ${mode.toString(8)}`,
                     problems,
@@ -395,7 +389,7 @@ async function main(): Promise<boolean> {
                 const kept = path.join(dr.contentDir, "images", "kept.png");
                 if (!lexists(kept) || fs.readFileSync(kept, "utf8") !== "kept") problems.push("images/kept.png was not restored");
                 problems.push(...contained());
-                drBefore = drState();
+                drWatch.rebaseline();
                 return { did: `${result.ok ? "restored" : "failed"}; ${modes.join(", ")}`, problems };
             },
         },
@@ -416,7 +410,7 @@ async function main(): Promise<boolean> {
                 const cleaned = result.steps.some((s) => /removed the leftovers? of an earlier restore/.test(s.output));
                 if (!cleaned) problems.push("the restore did not say it cleaned the leftovers");
                 problems.push(...contained());
-                drBefore = drState();
+                drWatch.rebaseline();
                 return { did: `${result.ok ? "restored" : "failed"}${cleaned ? "; leftovers cleaned and named" : ""}`, problems };
             },
         },
@@ -426,7 +420,7 @@ async function main(): Promise<boolean> {
                 if (!drillIsRoot()) return { did: "skipped: needs a root drill to make a folder of another uid", problems: [] };
                 const locked = path.join(dr.contentDir, "themes");
                 fs.chownSync(locked, 0, 0);
-                drBefore = drState();
+                drWatch.rebaseline();
                 try {
                     const { result } = await restoreArchive("unmovable", goodArchive());
                     // The database rollback leaves the set's tables in ghost__staging and the earlier ghost__previous
@@ -434,7 +428,7 @@ async function main(): Promise<boolean> {
                     const aside = drDb
                         .query("SHOW DATABASES")
                         .split("\n")
-                        .filter((d) => !drBefore.databases.split("\n").includes(d));
+                        .filter((d) => !drWatch.baseline("databases").split("\n").includes(d));
                     const problems = [
                         ...refused(result, /swapping the content directory failed/),
                         ...drUnchanged().filter((p) => !p.startsWith("DR databases changed")),
@@ -450,7 +444,7 @@ async function main(): Promise<boolean> {
                     };
                 } finally {
                     execFileSync("chown", ["-R", `${POD_UID}:${POD_GID}`, locked]);
-                    drBefore = drState();
+                    drWatch.rebaseline();
                 }
             },
         },

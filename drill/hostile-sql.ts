@@ -9,7 +9,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { Cases, describe, fileDigests, mustPass, openDrill, refused } from "./lib/cases";
+import { Cases, describe, DrWatch, mustPass, openDrill, refused } from "./lib/cases";
 import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums, MariaDb } from "./lib/mariadb";
@@ -99,23 +99,19 @@ async function main(): Promise<boolean> {
     moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${GOOD}/db.sql.zst`, goodDump]);
     const goodSql = execFileSync("zstd", ["-dc", goodDump], { maxBuffer: 1 << 30, env: { PATH: DRILL_PATH } }).toString("utf8");
 
-    const drState = () => ({
-        sums: drDb.checksums(DATABASE),
-        content: fileDigests(dr.contentDir),
-        databases: drDb.query("SHOW DATABASES"),
-        objects: objectDefinitions(drDb).join("\n"),
-        users: drDb.query("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"),
+    const drWatch = new DrWatch(drDb, DATABASE, dr.contentDir, {
+        extra: {
+            objects: {
+                read: () => objectDefinitions(drDb).join("\n"),
+                changed: () => "DR views, triggers, routines or events changed",
+            },
+            users: {
+                read: () => drDb.query("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"),
+                changed: (_, now) => `DR users changed: ${now.replace(/\n/g, ",")}`,
+            },
+        },
     });
-    const drBefore = drState();
-    const drUnchanged = (): string[] => {
-        const now = drState();
-        const problems = diffChecksums(drBefore.sums, now.sums).map((d) => `DR table changed: ${d}`);
-        if (now.content !== drBefore.content) problems.push("DR content directory changed");
-        if (now.databases !== drBefore.databases) problems.push(`DR databases changed: ${now.databases.replace(/\n/g, ",")}`);
-        if (now.objects !== drBefore.objects) problems.push("DR views, triggers, routines or events changed");
-        if (now.users !== drBefore.users) problems.push(`DR users changed: ${now.users.replace(/\n/g, ",")}`);
-        return problems;
-    };
+    const drUnchanged = () => drWatch.unchanged();
 
     /** Publishes GOOD with db.sql.zst replaced by `sql` under `id`, re-signed as a holder of the dc key could. */
     const craft = (id: string, write: (file: string) => void): void => {

@@ -11,7 +11,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
-import { Cases, describe, fileDigests, mustPass, openDrill, Outcome, refused } from "./lib/cases";
+import { Cases, describe, DrWatch, mustPass, openDrill, Outcome, refused } from "./lib/cases";
 import { DATABASE, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums } from "./lib/mariadb";
@@ -47,19 +47,8 @@ async function main(): Promise<boolean> {
     const goodDump = path.join(root, "good-db.sql.zst");
     moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${GOOD}/db.sql.zst`, goodDump]);
 
-    const drState = () => ({
-        sums: drDb.checksums(DATABASE),
-        content: fileDigests(dr.contentDir),
-        databases: drDb.query("SHOW DATABASES"),
-    });
-    let drBefore = drState();
-    const drUnchanged = (): string[] => {
-        const now = drState();
-        const problems = diffChecksums(drBefore.sums, now.sums).map((d) => `DR table changed: ${d}`);
-        if (now.content !== drBefore.content) problems.push("DR content directory changed");
-        if (now.databases !== drBefore.databases) problems.push(`DR databases changed: ${now.databases.replace(/\n/g, ",")}`);
-        return problems;
-    };
+    const drWatch = new DrWatch(drDb, DATABASE, dr.contentDir);
+    const drUnchanged = () => drWatch.unchanged();
     const drEqualsDc = (): string[] =>
         diffChecksums(dcDb.checksums(DATABASE), drDb.checksums(DATABASE)).map((d) => `DR differs from DC: ${d}`);
     const manifests = () =>
@@ -270,7 +259,7 @@ async function main(): Promise<boolean> {
                     problems.push(`the FALLBACK marker does not name ${corruptId} and ${GOOD}: ${JSON.stringify(marker)}`);
                 problems.push(...drEqualsDc());
                 removeSet(corruptId);
-                drBefore = drState();
+                drWatch.rebaseline();
                 return {
                     did: `${result.ok ? "restored" : "failed"} ${picked(site)}; FALLBACK: ${marker.trim().replace(/\n/g, "; ")}`,
                     problems,
@@ -315,7 +304,7 @@ async function main(): Promise<boolean> {
                     removeSet(id);
                 }
                 problems.push(...drEqualsDc());
-                drBefore = drState();
+                drWatch.rebaseline();
                 return {
                     did: `${result.ok ? "restored" : "failed"} ${picked(site)}; ${warnings(result).slice(0, 2).join("; ") || "no warning"}`,
                     problems,

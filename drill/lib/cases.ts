@@ -4,6 +4,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Drillground, StepsResult } from "./datapath";
+import { diffChecksums, MariaDb } from "./mariadb";
 import { checkSetup, log, workDir } from "./proc";
 
 /** What one case did, and what was wrong with it (nothing: PASS). */
@@ -102,5 +103,64 @@ export class Cases {
             `\n${this.title} summary\n${this.lines.map((l) => `  ${l}`).join("\n")}\n  ${this.passed} passed, ${this.failed} failed\n`,
         );
         return this.failed === 0;
+    }
+}
+
+/** One more thing a refused case must leave as it was: how to read it, and how to say that it changed. */
+export interface Facet {
+    read(): string;
+    changed(before: string, now: string): string;
+}
+
+/**
+ * What a refused case must leave as it was on the DR side: the database's tables (CHECKSUM TABLE), the content
+ * directory, the list of databases, and any `extra` facets a drill adds. `rebaseline()` after a case that was
+ * meant to change DR.
+ */
+export class DrWatch {
+    private readonly facets: Record<string, Facet>;
+    private sums: Map<string, string>;
+    private before: Record<string, string>;
+
+    constructor(
+        private readonly db: MariaDb,
+        private readonly database: string,
+        contentDir: string,
+        opts: { content?: Facet; extra?: Record<string, Facet> } = {},
+    ) {
+        this.facets = {
+            content: opts.content ?? { read: () => fileDigests(contentDir), changed: () => "DR content directory changed" },
+            databases: {
+                read: () => db.query("SHOW DATABASES"),
+                changed: (_, now) => `DR databases changed: ${now.replace(/\n/g, ",")}`,
+            },
+            ...opts.extra,
+        };
+        this.sums = db.checksums(database);
+        this.before = this.read();
+    }
+
+    private read(): Record<string, string> {
+        return Object.fromEntries(Object.entries(this.facets).map(([name, f]) => [name, f.read()]));
+    }
+
+    /** A facet as it was at the baseline. */
+    baseline(facet: string): string {
+        return this.before[facet];
+    }
+
+    rebaseline(): void {
+        this.sums = this.db.checksums(this.database);
+        this.before = this.read();
+    }
+
+    /** Each way DR differs from the baseline, one line each; empty when it is unchanged. */
+    unchanged(): string[] {
+        const problems = diffChecksums(this.sums, this.db.checksums(this.database)).map((d) => `DR table changed: ${d}`);
+        const now = this.read();
+        for (const [name, f] of Object.entries(this.facets)) {
+            if (now[name] !== this.before[name]) problems.push(f.changed(this.before[name], now[name]));
+        }
+        return problems;
     }
 }
