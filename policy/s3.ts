@@ -212,7 +212,7 @@ const s3TlsOnly = bucketCompanionPolicy(
 /**
  * A backup bucket, known by its resource name: the program's two are `dc-backup-buckets-primary` and `-replica`, both
  * in the dc stack, each replicating into the other (stacks/site.ts). Tags cannot tell: every resource carries the
- * same project/site/stack/managed-by tags (stacks/config.ts).
+ * same project/site/stack/managed-by tags (stacks/config/site.ts).
  */
 function isBackupBucket(b: StackResource): boolean {
     return /backup/i.test(b.name);
