@@ -12,4 +12,5 @@ export const OUTPUT = {
     region: "region",
     backupBucket: "backupBucket",
     backupPrefix: "backupPrefix",
+    mediaStorage: "mediaStorage",
 } as const satisfies { [K in keyof SiteOutputs]?: K };

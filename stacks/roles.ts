@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsFailover, DrMode, Site, SiteConfig } from "./config";
 import { OUTPUT } from "./outputs";
+import { PROJECT } from "./schema";
 
 export type RestoreMode = "none" | "scheduled" | "on-bring-up";
 
@@ -86,8 +87,23 @@ export async function resolveRole(config: SiteConfig): Promise<SiteRole> {
     let peer: PeerState | undefined;
     if (config.site === "dc" && config.failover.peerStack) {
         const ref = new pulumi.StackReference(`${config.site}-peer`, { name: config.failover.peerStack });
-        const [site, flag] = await Promise.all([ref.getOutputDetails(OUTPUT.siteName), ref.getOutputDetails(OUTPUT.failover)]);
+        const [site, flag, media] = await Promise.all([
+            ref.getOutputDetails(OUTPUT.siteName),
+            ref.getOutputDetails(OUTPUT.failover),
+            ref.getOutputDetails(OUTPUT.mediaStorage),
+        ]);
         peer = { deployed: site.value !== undefined, failover: flag.value === true };
+        // Both sites must keep uploads in the same place: a restore of one site's sets on the other depends on it, and
+        // the dc stack builds the media buckets dr's Ghost writes to. (A dr stack deployed before issue 13 has no such
+        // output and is not checked.)
+        if (media.value !== undefined && media.value !== config.media.mediaStorage) {
+            throw new pulumi.RunError(
+                `invalid stack config:\n${PROJECT}:mediaStorage is ${config.media.mediaStorage} on this stack but ` +
+                    `${String(media.value)} on the dr stack ${config.failover.peerStack}; both sites must keep uploads ` +
+                    `in the same place. Fix: pulumi config set ${PROJECT}:mediaStorage ${String(media.value)} (or change the ` +
+                    `dr stack's and deploy it first)`,
+            );
+        }
     }
     return deriveRole({
         site: config.site,

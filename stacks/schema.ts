@@ -6,12 +6,13 @@
 
 import { INSTANCE_FAMILIES } from "../components/cluster/instances";
 import { backupBucketName } from "../components/backup/buckets";
+import { mediaBucketName, mediaHostname } from "../components/media";
 import { DEFAULT_KUBERNETES_VERSION, IMAGES } from "../components/pins";
 
 export type KeyType = "string" | "integer" | "boolean" | "array";
 
 /** The sections of the config, in the order they are read and their problems reported; one file each in `stacks/config/`. */
-export const SECTIONS = ["site", "network", "cluster", "dns", "app", "backup", "failover"] as const;
+export const SECTIONS = ["site", "network", "cluster", "dns", "app", "backup", "media", "failover"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface KeySpec {
@@ -234,7 +235,7 @@ export const CONFIG_KEYS = {
     backupBucketPrefix: {
         section: "backup",
         type: "string",
-        description: `Name prefix of the two backup buckets (${backupBucketName("<prefix>", "<region>")}); globally unique. Empty: ghost-dcdr-<domain with dashes>.`,
+        description: `Name prefix of the two backup buckets (${backupBucketName("<prefix>", "<region>")}) and the two media buckets (${mediaBucketName("<prefix>", "<region>")}); globally unique. Empty: ghost-dcdr-<domain with dashes>.`,
         default: "",
     },
     backupSchedule: {
@@ -310,6 +311,26 @@ export const CONFIG_KEYS = {
         type: "string",
         description: "Password of ghostExportUser; set with `pulumi config set --secret`.",
         secret: true,
+    },
+    mediaStorage: {
+        section: "media",
+        type: "string",
+        description: `Where Ghost keeps images, media and files. s3: in this region's media bucket, replicated to the other region, served by CloudFront at https://${mediaHostname("<domain>")} (set the same on both stacks). volume: on the content volume, carried to the other region by the backup.`,
+        default: "s3",
+    },
+    mediaReplicationRtc: {
+        section: "media",
+        type: "boolean",
+        description:
+            "S3 Replication Time Control on the media buckets: 99.99% of uploads in the other region within 15 minutes, at extra cost per GB. Off: most within minutes, no bound.",
+        default: false,
+    },
+    mediaPriceClass: {
+        section: "media",
+        type: "string",
+        description:
+            "CloudFront price class of the media CDN: PriceClass_100 (North America, Europe), PriceClass_200 (and most of Asia, Middle East, Africa) or PriceClass_All.",
+        default: "PriceClass_100",
     },
     failover: {
         section: "failover",

@@ -14,6 +14,7 @@ import { DataPath } from "../components/backup/datapath";
 import { PublicDomain, switchTimeEstimate } from "../components/dns";
 import { Ghost, GHOST_HEALTH_PATH, GhostContent } from "../components/ghost";
 import { MariaDb } from "../components/mariadb";
+import { MEDIA_KEY_ALIAS, MediaStore } from "../components/media";
 import { Network } from "../components/network";
 import { Storage } from "../components/storage";
 import * as k8s from "@pulumi/kubernetes";
@@ -47,6 +48,11 @@ export interface SiteOutputs {
     /** This site's regional backup bucket and the prefix its own backups go to (the switchover reads them). */
     backupBucket: string;
     backupPrefix: string;
+    /** Where Ghost keeps uploads (config mediaStorage); the dc stack checks the dr stack's is the same. */
+    mediaStorage: "s3" | "volume";
+    /** s3: this region's media bucket and the CDN's URL (Ghost's cdnUrl); volume: not set. */
+    mediaBucket?: string;
+    mediaUrl?: string;
     ghostUrl: pulumi.Output<string>;
     ghostAdminUrl: pulumi.Output<string>;
     ghostSiteUrl: pulumi.Output<string>;
@@ -206,11 +212,15 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
         dr: backupRoleName("dr", [config.backup.localBucket, config.backup.peerBucket]),
     };
     let signingKeyArns: { own: pulumi.Output<string>; peer: pulumi.Output<string> };
-    if (config.site === "dc") {
-        const peerProvider = new aws.Provider(`${name}-aws-peer`, {
-            region: config.peerRegion as aws.Region,
-            defaultTags: { tags: { ...config.tags } },
-        });
+    // The dc stack owns what lives in both regions (backup and media buckets): it needs the peer region's provider.
+    const peerProvider =
+        config.site === "dc"
+            ? new aws.Provider(`${name}-aws-peer`, {
+                  region: config.peerRegion as aws.Region,
+                  defaultTags: { tags: { ...config.tags } },
+              })
+            : undefined;
+    if (peerProvider) {
         const buckets = new BackupBuckets(
             `${name}-backup-buckets`,
             {
@@ -234,6 +244,39 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
         const signingKey = (site: "dc" | "dr") =>
             aws.kms.getAliasOutput({ name: SIGNING_KEY_ALIASES[site] }, { provider: awsProvider }).targetKeyArn;
         signingKeyArns = { own: signingKey("dr"), peer: signingKey("dc") };
+    }
+
+    // Uploads in S3 (issue 13): the dc stack owns both media buckets and the CDN, so a cold dr finds its region's copy
+    // and the CDN never needs the dc region to change; each site's Ghost writes to its own region's bucket.
+    let mediaKeyArn: pulumi.Output<string> | undefined;
+    if (config.media.mediaStorage === "s3") {
+        if (peerProvider) {
+            const store = new MediaStore(
+                `${name}-media`,
+                {
+                    buckets: {
+                        dc: { name: config.media.localBucket, provider: awsProvider },
+                        dr: { name: config.media.peerBucket, provider: peerProvider },
+                    },
+                    hostname: config.media.hostname,
+                    siteOrigin: `https://${config.dns.domain}`,
+                    hostedZoneId: config.dns.hostedZoneId,
+                    certificateProvider: new aws.Provider(`${name}-aws-us-east-1`, {
+                        region: "us-east-1",
+                        defaultTags: { tags: { ...config.tags } },
+                    }),
+                    replicationTimeControl: config.media.mediaReplicationRtc,
+                    priceClass: config.media.mediaPriceClass,
+                    policyNamePrefix: config.backup.bucketPrefix,
+                    protect: config.app.protectData,
+                    tags,
+                },
+                awsOnly,
+            );
+            mediaKeyArn = store.keyArns.dc;
+        } else {
+            mediaKeyArn = aws.kms.getAliasOutput({ name: MEDIA_KEY_ALIAS }, { provider: awsProvider }).targetKeyArn;
+        }
     }
     const dataPath = new DataPath(
         `${name}-datapath`,
@@ -275,6 +318,8 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
                 config.backup.ghostExportUser && secrets.ghostExportPassword
                     ? { user: config.backup.ghostExportUser, password: secrets.ghostExportPassword }
                     : undefined,
+            media:
+                config.media.mediaStorage === "s3" ? { storage: "s3", bucket: config.media.localBucket } : { storage: "volume" },
             tags,
         },
         { ...both, dependsOn: [mariadb] },
@@ -307,8 +352,17 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
             replicas: role.ghostReplicas,
             // A site turning active restores the newest backup before Ghost takes traffic.
             startAfter: dataPath.restoreBeforeGhost ? [dataPath.restoreBeforeGhost] : [],
+            media: mediaKeyArn
+                ? {
+                      bucket: config.media.localBucket,
+                      region: config.region,
+                      cdnUrl: `https://${config.media.hostname}`,
+                      keyArn: mediaKeyArn,
+                      ...identityArgs,
+                  }
+                : undefined,
         },
-        { ...k8sOnly, dependsOn: [mariadb] },
+        { ...both, dependsOn: [mariadb] },
     );
 
     // The public name: written by the dr stack once it exists, by dc only while there is no dr site.
@@ -346,6 +400,10 @@ export async function buildSite(config: SiteConfig, secrets: SiteSecrets = {}): 
         dnsSwitchTime: switchTimeEstimate().explanation,
         backupBucket: config.backup.localBucket,
         backupPrefix: config.backup.prefixes[config.site],
+        mediaStorage: config.media.mediaStorage,
+        ...(config.media.mediaStorage === "s3"
+            ? { mediaBucket: config.media.localBucket, mediaUrl: `https://${config.media.hostname}` }
+            : {}),
         ghostUrl: ghost.url,
         ghostAdminUrl: ghost.adminUrl,
         ghostSiteUrl: ghost.siteUrl,

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { backupRoleName, OBJECT_WRITE_ACTIONS, SIGNING_KEY_ALIASES } from "../components/backup/buckets";
 import { AWS_CLI_IMAGE, readScripts, SCRIPTS_DIR } from "../components/backup/datapath";
+import { MEDIA_KEY_ALIAS } from "../components/media";
 import { isCronSchedule } from "../stacks/config";
 import { deriveRole } from "../stacks/roles";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
@@ -28,6 +29,11 @@ function steps(template: any): { container: any; script: string }[] {
     }));
 }
 
+/** Resources of `type` inside the backup buckets' component (the media store has buckets of its own: test/media.test.ts). */
+function ofBackupBuckets(run: MockRun, type: string) {
+    return run.mocks.byType(type).filter((r) => r.urn.includes("ghost-dcdr:backup:BackupBuckets"));
+}
+
 describe("backup buckets (owned by the dc stack)", () => {
     let dc: MockRun;
     let dr: MockRun;
@@ -38,8 +44,7 @@ describe("backup buckets (owned by the dc stack)", () => {
 
     it("creates one bucket per region in dc and none in dr", () => {
         assert.deepEqual(
-            dc.mocks
-                .byType("aws:s3/bucket:Bucket")
+            ofBackupBuckets(dc, "aws:s3/bucket:Bucket")
                 .map((b) => inputsOf(b).bucket)
                 .sort(),
             Object.values(BUCKETS),
@@ -51,13 +56,14 @@ describe("backup buckets (owned by the dc stack)", () => {
                 ["aws:kms/getAlias:getAlias", "alias/ghost-dcdr-backups"],
                 ["aws:kms/getAlias:getAlias", SIGNING_KEY_ALIASES.dr],
                 ["aws:kms/getAlias:getAlias", SIGNING_KEY_ALIASES.dc],
+                ["aws:kms/getAlias:getAlias", MEDIA_KEY_ALIAS],
             ],
-            "dr finds the backup key and the two signing keys by their aliases, and looks up no other key",
+            "dr finds the backup key, the two signing keys and the media key by their aliases, and looks up no other key",
         );
     });
 
     it("versions, encrypts with the regional multi-region key, blocks public access and refuses plain HTTP on both", () => {
-        const buckets = dc.mocks.byType("aws:s3/bucket:Bucket");
+        const buckets = ofBackupBuckets(dc, "aws:s3/bucket:Bucket");
         const keys = [
             dc.mocks.one("aws:kms/key:Key", "backup-buckets-key"),
             dc.mocks.one("aws:kms/replicaKey:ReplicaKey", "backup-buckets-key-replica"),
@@ -96,14 +102,12 @@ describe("backup buckets (owned by the dc stack)", () => {
     });
 
     it("replicates each bucket into the other, KMS-encrypted, without propagating deletions", () => {
-        const configs = dc.mocks.byType("aws:s3/bucketReplicationConfig:BucketReplicationConfig").map(inputsOf);
+        const configs = ofBackupBuckets(dc, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").map(inputsOf);
         assert.equal(configs.length, 2);
         const pairs = configs.map((c) => [c.bucket, c.rules[0].destination.bucket]);
-        // The mocks' ARN for a bucket resource: region of its provider, then the resource name.
-        const arn = (name: string) => `arn:aws:s3:eu-west-${name.endsWith("replica") ? 2 : 1}:123456789012:${name}`;
         assert.deepEqual(pairs.sort(), [
-            ["dc-backup-buckets-primary-id", arn("dc-backup-buckets-replica")],
-            ["dc-backup-buckets-replica-id", arn("dc-backup-buckets-primary")],
+            ["dc-backup-buckets-primary-id", `arn:aws:s3:::${BUCKETS["eu-west-2"]}`],
+            ["dc-backup-buckets-replica-id", `arn:aws:s3:::${BUCKETS["eu-west-1"]}`],
         ]);
         for (const c of configs) {
             assert.deepEqual(c.rules[0].deleteMarkerReplication, { status: "Disabled" });
@@ -118,7 +122,9 @@ describe("backup buckets (owned by the dc stack)", () => {
             "dc",
             withConfig(DC, { "ghost-dcdr:backupObjectLockMode": "COMPLIANCE", "ghost-dcdr:backupObjectLockDays": "14" }),
         );
-        assert.ok(locked.mocks.byType("aws:s3/bucket:Bucket").every((b) => inputsOf(b).objectLockEnabled === true));
+        const lockable = ofBackupBuckets(locked, "aws:s3/bucket:Bucket");
+        assert.equal(lockable.length, 2);
+        assert.ok(lockable.every((b) => inputsOf(b).objectLockEnabled === true));
         const locks = locked.mocks.byType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map(inputsOf);
         assert.deepEqual(
             locks.map((l) => l.rule.defaultRetention),
@@ -484,7 +490,7 @@ describe("signed manifests and write-protected prefixes (issue #10)", () => {
             "arn:aws:iam::123456789012:user/operator",
             "arn:aws:iam::123456789012:root",
         ];
-        for (const bucket of dc.mocks.byType("aws:s3/bucket:Bucket")) {
+        for (const bucket of ofBackupBuckets(dc, "aws:s3/bucket:Bucket")) {
             const bucketArn = dc.mocks.outputsOf(bucket).arn;
             const policy = JSON.parse(
                 inputsOf(

@@ -1,5 +1,5 @@
-// The data path's step chains are defined once (components/backup/steps.ts): the cluster's Jobs, Ghost's seed init
-// container, the drills and docs/datapath.md are all held to that definition here.
+// The data path's step chains are defined once (components/backup/steps.ts): the cluster's Jobs, Ghost's init
+// containers (seed, media), the drills and docs/datapath.md are all held to that definition here.
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,13 +12,17 @@ import {
     clusterRuns,
     CRONJOB_NAMES,
     GHOST_SEED_STEP,
+    MEDIA_MIGRATE_STEP,
     MOUNTS,
     mountsOf,
     RESTORE_STEPS,
     SCRIPTS_CONFIGMAP,
     Step,
 } from "../components/backup/steps";
+import { GHOST_S3_ADAPTER_PATHS } from "../components/ghost/media";
+import { MEDIA_KINDS, MEDIA_SETTINGS_PREFIX } from "../components/media";
 import { DATABASE, DC_PREFIX, drillSteps, GHOST_USER } from "../drill/lib/datapath";
+import { ghostInitSteps } from "../drill/lib/ghost";
 import { FAULTS } from "../drill/faults";
 import { DOC, headerVariables, renderEnvTable, renderStepsTable, withDatapathTables } from "../tools/datapathDoc";
 import { DC, DR, withConfig } from "./fixtures";
@@ -162,6 +166,32 @@ describe("data path steps: the cluster runs the definition", () => {
         }
     });
 
+    it("copies the volume's uploads into the bucket Ghost reads: the media step after the seed step, in Ghost's pod", () => {
+        const [storage] = GHOST_S3_ADAPTER_PATHS;
+        for (const run of [dc, dr]) {
+            const spec = inputsOf(run.mocks.one("kubernetes:apps/v1:Deployment", "ghost-deployment")).spec.template.spec;
+            const names = spec.initContainers.map((c: any) => c.name);
+            assert.equal(names.indexOf(MEDIA_MIGRATE_STEP.container), names.indexOf(GHOST_SEED_STEP.container) + 1);
+            const media = spec.initContainers.find((c: any) => c.name === MEDIA_MIGRATE_STEP.container);
+            assert.deepEqual(actual(media), expected(MEDIA_MIGRATE_STEP));
+            const env = envOf(media);
+            const ghost = envOf(spec.containers.find((c: any) => c.name === "ghost"));
+            assert.equal(env.MEDIA_BUCKET, ghost[`${storage}__bucket`], "the bucket Ghost's S3 storage reads");
+            assert.equal(env.AWS_REGION, ghost[`${storage}__region`]);
+            assert.equal(env.GHOST_CONTENT_DIR, MOUNTS.content.path);
+            assert.equal(media.securityContext.readOnlyRootFilesystem, true);
+            // HOME, WORK_DIR and TMPDIR are the pod's own emptyDirs, the only writable places besides the volume.
+            for (const m of [MOUNTS.work, MOUNTS.tmp])
+                assert.ok(spec.volumes.some((v: any) => v.name === m.volume && v.emptyDir));
+        }
+    });
+
+    it("has no media step when Ghost keeps its uploads on the volume", async () => {
+        const volume = await cachedRun("dc", withConfig(DC, { "ghost-dcdr:mediaStorage": "volume" }));
+        const spec = inputsOf(volume.mocks.one("kubernetes:apps/v1:Deployment", "ghost-deployment")).spec.template.spec;
+        assert.ok(!spec.initContainers.some((c: any) => c.name === MEDIA_MIGRATE_STEP.container));
+    });
+
     it("the drill's constants are the cluster's values: database, Ghost's user, dc's prefix", () => {
         const backup = containers(
             inputsOf(dc.mocks.one("kubernetes:batch/v1:CronJob", "datapath-backup")).spec.jobTemplate.spec.template,
@@ -188,6 +218,74 @@ describe("data path steps: the drill runs the definition", () => {
         );
         assert.ok(drillSteps("backup").some((s) => s.script === "backup-fence.sh"));
         assert.deepEqual(drillSteps("restore"), [...RESTORE_STEPS]);
+    });
+
+    it("runs Ghost's init chain as the pod does: the seed step, then the media step when uploads are in S3", () => {
+        assert.deepEqual(ghostInitSteps(true), [...CHAINS.ghost]);
+        assert.deepEqual(ghostInitSteps(true), [GHOST_SEED_STEP, MEDIA_MIGRATE_STEP]);
+        assert.deepEqual(ghostInitSteps(false), [GHOST_SEED_STEP]);
+    });
+
+    it("media-migrate.sh copies components/media's kinds of upload and writes the settings under its prefix", () => {
+        const lib = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
+        const script = fs.readFileSync(path.join(SCRIPTS_DIR, MEDIA_MIGRATE_STEP.script), "utf8");
+        const folders = /^UPLOAD_FOLDERS=\(([^)]*)\)$/m.exec(lib);
+        assert.ok(folders, "lib.sh defines UPLOAD_FOLDERS");
+        assert.deepEqual(folders[1].split(/\s+/).sort(), [...MEDIA_KINDS].sort());
+        assert.ok(script.includes('for kind in "${UPLOAD_FOLDERS[@]}"'));
+        assert.equal(/^settings_prefix=(\S+)$/m.exec(script)?.[1], MEDIA_SETTINGS_PREFIX);
+    });
+
+    it("media-migrate.sh refuses a symbolic link before it runs aws, and skips without aws once the volume is copied", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "media-"));
+        try {
+            // An `aws` that records each call and fails: the step may not reach S3 in either case.
+            const bin = path.join(tmp, "bin");
+            fs.mkdirSync(bin);
+            const calls = path.join(tmp, "aws-calls");
+            fs.writeFileSync(path.join(bin, "aws"), `#!/bin/sh\necho "$*" >> '${calls}'\nexit 99\n`, { mode: 0o755 });
+            const content = path.join(tmp, "content");
+            fs.mkdirSync(path.join(content, "images", "2026", "11"), { recursive: true });
+            fs.writeFileSync(path.join(content, "images", "2026", "11", "photo.png"), "png");
+            const run = () => {
+                try {
+                    execFileSync("bash", [path.join(SCRIPTS_DIR, MEDIA_MIGRATE_STEP.script)], {
+                        env: {
+                            PATH: `${bin}:/usr/bin:/bin`,
+                            GHOST_CONTENT_DIR: content,
+                            MEDIA_BUCKET: "ghost-dcdr-media-eu-west-1",
+                            AWS_REGION: "eu-west-1",
+                            WORK_DIR: tmp,
+                        },
+                        stdio: ["ignore", "pipe", "pipe"],
+                    });
+                    return { code: 0, stderr: "" };
+                } catch (e: any) {
+                    return { code: e.status as number, stderr: String(e.stderr) };
+                }
+            };
+            const link = path.join(content, "images", "2026", "11", "passwd.png");
+            fs.symlinkSync("/etc/passwd", link);
+            const refused = run();
+            assert.equal(refused.code, 1);
+            assert.match(refused.stderr, /media: ERROR: '.*\/images\/2026\/11\/passwd\.png' is a symbolic link/);
+            fs.rmSync(link);
+            // A marker naming the bucket, later than every file: nothing to do, and aws is never run.
+            fs.writeFileSync(path.join(content, ".dcdr-media-migrated"), "bucket=ghost-dcdr-media-eu-west-1\n");
+            const later = new Date(Date.now() + 5000);
+            fs.utimesSync(path.join(content, ".dcdr-media-migrated"), later, later);
+            const skipped = run();
+            assert.equal(skipped.code, 0, skipped.stderr);
+            assert.ok(!fs.existsSync(calls), `aws was run: ${fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : ""}`);
+            // Another bucket's marker: the step must list the bucket (and fails here, with the stub's error).
+            fs.writeFileSync(path.join(content, ".dcdr-media-migrated"), "bucket=another-bucket\n");
+            fs.utimesSync(path.join(content, ".dcdr-media-migrated"), later, later);
+            const listed = run();
+            assert.equal(listed.code, 1);
+            assert.match(listed.stderr, /ERROR: cannot list s3:\/\/ghost-dcdr-media-eu-west-1/);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
     });
 
     it("seed-content.sh gives an empty volume Ghost's folders and real copies of the bundled themes, and overwrites nothing", () => {

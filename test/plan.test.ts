@@ -17,7 +17,7 @@ describe("offline plan", function () {
         const dc = await cachedRun("dc", DC);
         const dr = await cachedRun("dr", DR);
         const readme = fs.readFileSync("README.md", "utf8").replace(/\s+/g, " ");
-        const quoted = `lists ${dc.mocks.resources.length} resources for dc (it also owns both backup buckets) and ${dr.mocks.resources.length} for dr`;
+        const quoted = `lists ${dc.mocks.resources.length} resources for dc (it also owns both backup buckets, both media buckets and the CDN) and ${dr.mocks.resources.length} for dr`;
         assert.ok(readme.includes(quoted), `README should say: ${quoted}`);
     });
 

@@ -35,17 +35,22 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
             assert.equal(new Set(urns).size, urns.length);
         });
 
-        it(`puts every AWS resource on an explicit provider: the site's in ${region}, the peer region's only for the replica bucket`, () => {
+        it(`puts every AWS resource on an explicit provider: the site's in ${region}, the peer region's only for the replica buckets, us-east-1 only for the CDN's certificate`, () => {
             const providers = run.mocks.byType("pulumi:providers:aws");
             const regions = providers.map((p) => inputsOf(p).region);
-            // Only dc owns the backup buckets, so only dc has a provider for the other region.
-            assert.deepEqual(regions, stack === "dc" ? [region, "eu-west-2"] : [region]);
+            // Only dc owns the backup and media buckets and the CDN, so only dc has providers for other regions.
+            assert.deepEqual(regions, stack === "dc" ? [region, "eu-west-2", "us-east-1"] : [region]);
             const refOf = (p: RecordedResource) => `${p.urn}::${p.name}-id`;
-            const [own, peer] = providers.map(refOf);
+            const [own, peer, usEast1] = providers.map(refOf);
             const awsResources = run.mocks.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
             assert.ok(awsResources.length > 10);
             for (const r of awsResources) {
-                const expected = /backup-buckets-(replica(-|$)|key-replica)/.test(r.name) ? peer : own;
+                const expected = /backup-buckets-(replica(-|$)|key-replica)|media-(dr(-|$)|key-replica)/.test(r.name)
+                    ? peer
+                    : // Route 53 is global: the certificate's validation records go with the certificate.
+                      /media-certificate-/.test(r.name)
+                      ? usEast1
+                      : own;
                 assert.equal(r.provider, expected, `${r.type} ${r.name} uses the right regional provider`);
             }
             for (const r of run.mocks.resources.filter((x) => x.remote)) {
@@ -207,13 +212,13 @@ for (const [stack, { config, region }] of Object.entries(STACKS)) {
         });
 
         it("requests a DNS-validated certificate for the domain and the site name", () => {
-            const cert = inputsOf(run.mocks.one("aws:acm/certificate:Certificate"));
+            const cert = inputsOf(run.mocks.one("aws:acm/certificate:Certificate", `${stack}-certificate-cert`));
             assert.equal(cert.domainName, "blog.example.com");
             assert.deepEqual(cert.subjectAlternativeNames, [`${stack}.blog.example.com`]);
             assert.equal(cert.validationMethod, "DNS");
             const records = run.mocks
                 .byType("aws:route53/record:Record")
-                .filter((r) => r.name.includes("certificate-validation"))
+                .filter((r) => r.name.startsWith(`${stack}-certificate-validation`))
                 .map(inputsOf);
             assert.deepEqual(records.map((r) => r.name).sort(), ["_mock.blog.example.com.", `_mock.${stack}.blog.example.com.`]);
             assert.ok(records.every((r) => r.zoneId === "Z0123456789ABCDEFGHIJ"));

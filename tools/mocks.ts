@@ -196,6 +196,21 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 return { keyId: `key-${args.name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/key-${args.name}` };
             case "aws:iam/role:Role":
                 return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${name}` };
+            case "aws:s3/bucket:Bucket": {
+                const bucket = inputs.bucket ?? args.name;
+                return {
+                    bucket,
+                    arn: `arn:aws:s3:::${bucket}`,
+                    bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+                };
+            }
+            case "aws:cloudfront/distribution:Distribution":
+                return {
+                    arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/EMOCK${args.name.length}`,
+                    domainName: `dmock${args.name.length}.cloudfront.net`,
+                    // Route 53's zone for every CloudFront alias target.
+                    hostedZoneId: "Z2FDTNDATAQYW2",
+                };
             case "random:index/randomPassword:RandomPassword":
                 // Distinctive, so a test can scan every output file for a leaked password.
                 return { result: `MOCKPW${Buffer.from(args.name).toString("hex").slice(-20)}Zq9` };

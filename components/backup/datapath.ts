@@ -143,6 +143,11 @@ export interface DataPathArgs {
     /** Restore this set instead of the newest good one. Defaults to the newest. */
     restoreBackupId?: string;
     ghostExport?: { user: string; password: pulumi.Output<string> };
+    /**
+     * Where Ghost keeps its uploads (issue 13): with s3 the backup leaves them out (they are versioned and replicated
+     * in `bucket`, this region's media bucket) and records where they are; the restore swaps only themes and settings.
+     */
+    media: { storage: "s3"; bucket: string } | { storage: "volume" };
     tags?: Record<string, string>;
 }
 
@@ -353,6 +358,8 @@ function inputsOf(args: DataPathArgs): Record<InputName, pulumi.Input<string> | 
         restoreMinTables: String(GHOST_SCHEMA_TABLES),
         // Ghost's own step, not run by these jobs.
         ghostInstallDir: undefined,
+        mediaStorage: args.media.storage,
+        mediaBucket: args.media.storage === "s3" ? args.media.bucket : undefined,
     };
 }
 

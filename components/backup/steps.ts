@@ -82,6 +82,8 @@ export const INPUTS = {
     restoreBackupId: "config `restoreBackupId` (unset: the newest good set)",
     restoreMinTables: "`GHOST_SCHEMA_TABLES` (components/mariadb)",
     ghostInstallDir: "the Ghost image's installation, /var/lib/ghost/current",
+    mediaStorage: "config `mediaStorage`: s3 (uploads in the media bucket) or volume (on the content volume)",
+    mediaBucket: "this region's media bucket (config `mediaStorage` s3; unset with volume)",
 } as const satisfies Record<string, string>;
 export type InputName = keyof typeof INPUTS;
 
@@ -153,7 +155,18 @@ export const BACKUP_STEPS: readonly Step[] = [
         image: "mariadb",
         kind: "init",
         mounts: [...JOB_MOUNTS, { mount: "content", readOnly: true }, { mount: "dbSecret", readOnly: true }],
-        env: [...JOB_ENV, ...mariadbLogin("backupUser"), CONTENT_DIR, { name: "GHOST_VERSION", from: { input: "ghostVersion" } }],
+        env: [
+            ...JOB_ENV,
+            ...mariadbLogin("backupUser"),
+            CONTENT_DIR,
+            { name: "GHOST_VERSION", from: { input: "ghostVersion" } },
+            {
+                name: "MEDIA_STORAGE",
+                from: { input: "mediaStorage" },
+                why: "s3: uploads are versioned and replicated in the media bucket, so the set leaves them out and its manifest says where they are (issue 13)",
+            },
+            { name: "MEDIA_BUCKET", from: { input: "mediaBucket" } },
+        ],
         cluster: "always",
     },
     {
@@ -289,6 +302,11 @@ export const RESTORE_STEPS: readonly Step[] = [
                 from: { mount: "mariadbData" },
                 why: "unset (no data volume mounted): the restore is logical",
             },
+            {
+                name: "MEDIA_STORAGE",
+                from: { input: "mediaStorage" },
+                why: "which content folders the restore swaps; a set whose uploads are in the media bucket is refused by a volume site (issue 13)",
+            },
         ],
         cluster: "always",
     },
@@ -312,11 +330,34 @@ export const GHOST_SEED_STEP: Step = {
     cluster: "always",
 };
 
+/**
+ * Ghost's media step (issue 13), an init container of Ghost's pod after the seed step when config `mediaStorage` is
+ * s3: copies every image, media file and file on the content volume, and the redirects and routes files, into the
+ * media bucket under the keys Ghost's S3 adapters use, never overwriting an object already there, before Ghost starts
+ * with S3 storage. It runs in the window between the old Ghost stopping and the new one starting (the Deployment's
+ * Recreate), so no upload to the volume can be missed; it is idempotent, so later starts find nothing to copy
+ * (docs/decisions.md #19).
+ */
+export const MEDIA_MIGRATE_STEP: Step = {
+    container: "media-migrate",
+    script: "media-migrate.sh",
+    image: "awsCli",
+    kind: "init",
+    mounts: [{ mount: "content" }, ...JOB_MOUNTS],
+    env: [
+        ...JOB_ENV,
+        CONTENT_DIR,
+        { name: "MEDIA_BUCKET", from: { input: "mediaBucket" } },
+        { name: "AWS_REGION", from: { input: "region" } },
+    ],
+    cluster: { optional: "config `mediaStorage` s3" },
+};
+
 /** Every chain, by pod. */
 export const CHAINS: Readonly<Record<Pod, readonly Step[]>> = {
     backup: BACKUP_STEPS,
     restore: RESTORE_STEPS,
-    ghost: [GHOST_SEED_STEP],
+    ghost: [GHOST_SEED_STEP, MEDIA_MIGRATE_STEP],
 };
 
 /** Whether the cluster runs `step`, given which optional steps are configured (by container name). */

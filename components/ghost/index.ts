@@ -1,7 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GHOST_SEED_STEP, InputName, MOUNTS, stepContainer } from "../backup/steps";
+import { GHOST_SEED_STEP, InputName, MEDIA_MIGRATE_STEP, MOUNTS, stepContainer } from "../backup/steps";
+import { IrsaRole } from "../irsa";
 import { MARIADB_CLIENT_LABEL } from "../mariadb";
+import { ghostMediaPolicy } from "../media";
+import { IMAGES, imageRef } from "../pins";
+import { GhostMedia, ghostMediaEnv } from "./media";
+
+export type { GhostMedia } from "./media";
+
+/** Ghost's ServiceAccount when it keeps uploads in S3: its IRSA identity for the media bucket. */
+export const GHOST_SERVICE_ACCOUNT = "ghost";
 
 export const GHOST_PORT = 2368;
 /** Answers 200 only when Ghost's app and its database connection are up. */
@@ -52,6 +61,19 @@ export interface GhostArgs {
     replicas: 0 | 1;
     /** Resources Ghost must not start before (e.g. the catch-up restore). Defaults to none. */
     startAfter?: pulumi.Resource[];
+    /**
+     * Uploads in this site's media bucket (config `mediaStorage` s3, issue 13): Ghost's S3 adapters, an IRSA role
+     * limited to that bucket, and the media-migrate init container. Undefined: uploads stay on the content volume.
+     */
+    media?: GhostMediaArgs;
+}
+
+export interface GhostMediaArgs extends GhostMedia {
+    /** The media KMS key in this region (SSE-KMS on the bucket). */
+    keyArn: pulumi.Input<string>;
+    oidcProviderArn: pulumi.Input<string>;
+    oidcIssuer: pulumi.Input<string>;
+    tags?: Record<string, string>;
 }
 
 /** The ALB's answer on a standby site, for both names (fixed-response action, no pods needed). */
@@ -187,6 +209,7 @@ export function ghostEnv(args: GhostArgs, smtpSecretName?: pulumi.Input<string>)
             valueFrom: { secretKeyRef: { name: args.database.secretName, key: args.database.passwordKey } },
         },
         { name: "security__staffDeviceVerification", value: String(args.staffDeviceVerification) },
+        ...(args.media ? ghostMediaEnv(args.media) : []),
     ];
     if (args.smtp) {
         env.push(
@@ -242,6 +265,20 @@ function seedContainer(image: string): k8s.types.input.core.v1.Container {
 }
 
 /**
+ * The media-migrate init container (issue 13): steps.ts MEDIA_MIGRATE_STEP, scripts/datapath/media-migrate.sh in the
+ * AWS CLI image, with Ghost's IRSA identity. It copies what the content volume holds of images, media, files, routes
+ * and redirects into the bucket before Ghost starts on S3, and copies nothing once that is done.
+ */
+function mediaContainer(media: GhostMedia): k8s.types.input.core.v1.Container {
+    const inputs: Partial<Record<InputName, string>> = { mediaBucket: media.bucket, region: media.region };
+    return {
+        ...stepContainer(MEDIA_MIGRATE_STEP, imageRef(IMAGES.awsCli), (i) => inputs[i]),
+        securityContext: { ...restricted, readOnlyRootFilesystem: true },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+    };
+}
+
+/**
  * Ghost (official image) as one replica with its content on the program-owned volume, behind an internet-facing
  * ALB with the site's ACM certificate. Ghost supports one instance per site: a Recreate rollout never runs two
  * pods against the volume, and there is no HPA.
@@ -268,6 +305,25 @@ export class Ghost extends pulumi.ComponentResource {
                 { parent: this },
             );
             smtpSecretName = smtpSecret.metadata.name;
+        }
+
+        // Uploads in S3: Ghost's own identity, allowed its site's media bucket and nothing else (no static keys).
+        let mediaIdentity: IrsaRole | undefined;
+        if (args.media) {
+            const media = args.media;
+            mediaIdentity = new IrsaRole(
+                `${name}-media-irsa`,
+                {
+                    oidcProviderArn: media.oidcProviderArn,
+                    oidcIssuer: media.oidcIssuer,
+                    namespace: args.namespace,
+                    serviceAccountName: GHOST_SERVICE_ACCOUNT,
+                    description: `ghost-dcdr Ghost: uploads in ${media.bucket}`,
+                    policy: pulumi.output(media.keyArn).apply((key) => ghostMediaPolicy(media.bucket, key)),
+                    tags: media.tags,
+                },
+                { parent: this },
+            );
         }
 
         const probe = (periodSeconds: number, failureThreshold: number) => ({
@@ -298,6 +354,9 @@ export class Ghost extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels: { ...labels, ...MARIADB_CLIENT_LABEL } },
                         spec: {
+                            // IRSA's token is a projected volume of its own; Ghost never talks to the Kubernetes API.
+                            ...(args.media ? { serviceAccountName: GHOST_SERVICE_ACCOUNT } : {}),
+                            automountServiceAccountToken: false,
                             securityContext: {
                                 runAsUser: 1000,
                                 runAsGroup: 1000,
@@ -328,6 +387,7 @@ export class Ghost extends pulumi.ComponentResource {
                                     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
                                 },
                                 seedContainer(image),
+                                ...(args.media ? [mediaContainer(args.media)] : []),
                             ],
                             containers: [
                                 {
@@ -362,12 +422,20 @@ export class Ghost extends pulumi.ComponentResource {
                                     name: MOUNTS.scripts.volume,
                                     configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 },
                                 },
+                                // The media step's HOME and WORK_DIR, and its TMPDIR (as the jobs' steps have them).
+                                ...(args.media
+                                    ? [
+                                          { name: MOUNTS.work.volume, emptyDir: {} },
+                                          { name: MOUNTS.tmp.volume, emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+                                      ]
+                                    : []),
                             ],
                         },
                     },
                 },
             },
-            { parent: this, dependsOn: args.startAfter ?? [] },
+            // The ServiceAccount first: the EKS webhook gives a pod IRSA credentials only if its account exists then.
+            { parent: this, dependsOn: [...(args.startAfter ?? []), ...(mediaIdentity ? [mediaIdentity] : [])] },
         );
 
         const service = new k8s.core.v1.Service(

@@ -43,7 +43,12 @@ export interface Site {
     contentDir: string;
     /** The pod's shared emptyDir (and, in the drill, its TMPDIR and HOME). */
     workDir: string;
+    /** Where the site keeps Ghost's uploads (config `mediaStorage`, issue 13). Defaults to the volume. */
+    media?: SiteMedia;
 }
+
+/** A site's media storage as the steps' inputs `mediaStorage` and `mediaBucket` give it. */
+export type SiteMedia = { storage: "volume" } | { storage: "s3"; bucket: string };
 
 export interface Bucket {
     moto: Moto;
@@ -244,6 +249,9 @@ export class Drillground {
             restoreBackupId: undefined,
             restoreMinTables: String(GENERATED_TABLES),
             ghostInstallDir: ghostDir(),
+            // The drills that do not say otherwise prove the volume's path; drill.ts and drill:media run s3.
+            mediaStorage: site.media?.storage ?? "volume",
+            mediaBucket: site.media?.storage === "s3" ? site.media.bucket : undefined,
         };
     }
 }
@@ -264,6 +272,20 @@ export function stepOf(script: string): Step {
 export function giveToPod(...paths: string[]): void {
     if (!drillIsRoot()) return;
     for (const p of paths) fs.chownSync(p, POD_UID, POD_GID);
+}
+
+/**
+ * Makes everything under `dir` the pods' uid's, as it is on the cluster's content volume (Ghost, its init steps and
+ * the restore all run as that uid there). Changes only what is not yet theirs, and never follows a link.
+ */
+export function giveTreeToPod(dir: string): void {
+    if (!drillIsRoot()) return;
+    const walk = (p: string) => {
+        const st = fs.lstatSync(p);
+        if (st.uid !== POD_UID || st.gid !== POD_GID) fs.lchownSync(p, POD_UID, POD_GID);
+        if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    };
+    walk(dir);
 }
 
 export function backupIdOf(site: Site): string {

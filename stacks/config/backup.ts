@@ -13,6 +13,8 @@ export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
 
 export interface BackupConfig {
     readonly drMode: DrMode;
+    /** Name prefix of the backup buckets (and the media buckets, stacks/config/media.ts). */
+    readonly bucketPrefix: string;
     /** Backup bucket in this site's region (this site's backups, and the other site's replicated in). */
     readonly localBucket: string;
     /** Backup bucket in the peer region (the replication target of the local one, and vice versa). */
@@ -161,6 +163,7 @@ export function readBackup(r: SectionReader<"backup">, { region, peerRegion, dom
     }
     return {
         drMode,
+        bucketPrefix,
         localBucket: bucketName(region),
         peerBucket: bucketName(peerRegion),
         prefixes: BACKUP_PREFIXES,

@@ -13,6 +13,7 @@ import { readBackup, BackupConfig } from "./backup";
 import { readCluster, ClusterConfig } from "./cluster";
 import { readDns, DnsConfig } from "./dns";
 import { readFailover, FailoverConfig } from "./failover";
+import { readMedia, MediaConfig } from "./media";
 import { readNetwork, NetworkConfig } from "./network";
 import { checkKeys } from "./keys";
 import { ConfigInput, ConfigOptions, RawConfig } from "./reader";
@@ -28,6 +29,7 @@ export type { ClusterConfig } from "./cluster";
 export type { DnsConfig } from "./dns";
 export { hostnameProblem } from "./dns";
 export type { DnsFailover, FailoverConfig } from "./failover";
+export type { MediaConfig, MediaPriceClass, MediaStorage } from "./media";
 export type { NetworkConfig } from "./network";
 export { ConfigInput } from "./reader";
 export type { ConfigOptions, RawConfig } from "./reader";
@@ -43,6 +45,7 @@ export interface SiteConfig extends SiteSection {
     readonly dns: DnsConfig;
     readonly app: AppConfig;
     readonly backup: BackupConfig;
+    readonly media: MediaConfig;
     readonly failover: FailoverConfig;
 }
 
@@ -78,12 +81,13 @@ export function readSections(input: ConfigInput): SiteConfig {
     const { dns, domain } = readDns(input.section("dns"), site);
     const app = readApp(input.section("app"), node);
     const backup = readBackup(input.section("backup"), { region, peerRegion, domain });
+    const media = readMedia(input.section("media"), { region, peerRegion, domain, bucketPrefix: backup?.bucketPrefix });
     const failover = readFailover(input.section("failover"), site);
 
     if (input.problems.length > 0) {
         throw new ConfigError(input.problems);
     }
-    if (!siteSection || !network || !cluster || !dns || !app || !backup || !failover) {
+    if (!siteSection || !network || !cluster || !dns || !app || !backup || !media || !failover) {
         throw new Error("a config section returned no value but reported no problem: a bug in stacks/config");
     }
     return deepFreeze({
@@ -97,6 +101,7 @@ export function readSections(input: ConfigInput): SiteConfig {
         dns,
         app,
         backup,
+        media,
         failover,
         tags: siteSection.tags,
     });
