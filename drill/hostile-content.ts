@@ -6,17 +6,43 @@
 // one ERROR line naming the member or the budget, DR's database and content unchanged, and nothing
 // created outside the content directory; the archives Ghost could still use (setuid bit, odd
 // directory modes) restore with normalised modes, and a genuine restore afterwards succeeds.
+//
+// Issue 13 adds where the uploads are: data/ may carry only the redirects files (regular files, nothing else: the
+// rest of data/ can be Ghost's SQLite database), a set whose manifest says its uploads are in the media bucket may
+// carry only themes and settings, and the genuine cases prove what the backup archives in each mode, that the
+// redirects round-trip byte-identical file by file (the rest of the live data/ untouched, a failed move rolled
+// back), that an s3 set leaves the live uploads exactly where they are, and that a volume set brings its uploads
+// onto an s3 site's volume.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
 import { Cases, describe, DrWatch, mustPass, openDrill, Outcome, refused } from "./lib/cases";
-import { DATABASE, PodOptions, Site, StepsResult } from "./lib/datapath";
+import { DATABASE, giveToPod, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums } from "./lib/mariadb";
+import {
+    archiveMembers,
+    copyTree,
+    DRILL_MEDIA_BUCKET,
+    fileCount,
+    manifestMedia,
+    mediaBlock,
+    S3_SITE_RESTORE,
+    s3Backup,
+    SITE_FOLDERS,
+    topLevel,
+    treeState,
+    UPLOAD_FOLDERS,
+    withMediaBlock,
+} from "./lib/mediaCases";
 import { DRILL_PATH, drillIsRoot, log, POD_GID, POD_UID, runMain, SCRIPTS_DIR } from "./lib/proc";
 
 const GOOD = "20260201T000000Z";
+/** A genuine set whose content carries data/redirects.json (volume mode, issue 13). */
+const REDIRECTS = "20260202T000000Z";
+/** A genuine set made with MEDIA_STORAGE=s3: themes and settings only. */
+const S3_SET = "20260203T000000Z";
 /** Expanded size of the content bombs: far over the genuine set's budget (contentBytes + 10% + 16 MiB). */
 const BOMB_BYTES = 256 * 1024 * 1024;
 /** Ghost's content folders, the only top-level names a content archive may hold (backup-dump.sh). */
@@ -98,8 +124,11 @@ async function main(): Promise<boolean> {
         return problems;
     };
 
-    /** Publishes GOOD's database with `archive` as content.tar.zst under `id`; `contentBytes` null drops the field. */
-    const publish = (id: string, archive: string, contentBytes: number | null = goodContentBytes): void => {
+    /**
+     * Publishes GOOD's database with `archive` as content.tar.zst under `id`; `contentBytes` null drops the field;
+     * `media` replaces the manifest's media object (raw text).
+     */
+    const publish = (id: string, archive: string, contentBytes: number | null = goodContentBytes, media?: string): void => {
         const dir = path.join(root, "craft", id);
         fs.mkdirSync(dir, { recursive: true });
         moto.aws(["s3", "cp", "--only-show-errors", "--recursive", `s3://${BUCKET}/${PREFIX}${GOOD}/`, dir]);
@@ -112,6 +141,7 @@ async function main(): Promise<boolean> {
             /("name": "content\.tar\.zst", "kind": "[^"]*", "bytes": )\d+(, "sha256": ")[0-9a-f]{64}/,
             `$1${fs.statSync(file).size}$2${sha}`,
         );
+        if (media !== undefined) m = withMediaBlock(m, media);
         fs.writeFileSync(path.join(dir, "manifest.json"), m);
         // Signed with dc's key: these cases test what the restore admits from a set that passes every
         // check before the content (a compromised dc, or a set whose archive was made badly).
@@ -147,9 +177,10 @@ async function main(): Promise<boolean> {
         archive: string,
         contentBytes: number | null = goodContentBytes,
         extra: NodeJS.ProcessEnv = {},
+        media?: string,
     ): Promise<{ result: StepsResult; peak: number }> => {
         const id = nextId();
-        publish(id, archive, contentBytes);
+        publish(id, archive, contentBytes, media);
         const base = diskBytes(dr.contentDir);
         let peak = 0;
         const timer = setInterval(() => (peak = Math.max(peak, diskBytes(dr.contentDir) - base)), 100);
@@ -168,14 +199,52 @@ async function main(): Promise<boolean> {
         name: string,
         expect: RegExp,
         members: Member[],
-        opts: { trailing?: number } = {},
+        opts: { trailing?: number; media?: string; env?: NodeJS.ProcessEnv } = {},
     ): Promise<Outcome> => {
-        const { result, peak } = await restoreArchive(name, craftTar(members, opts.trailing ?? 0));
+        const { result, peak } = await restoreArchive(
+            name,
+            craftTar(members, opts.trailing ?? 0),
+            goodContentBytes,
+            opts.env,
+            opts.media,
+        );
         return {
             did: `${describe(result)}; DR content grew by at most ${peak} bytes during the run`,
             problems: [...refused(result, expect), ...drUnchanged(), ...contained()],
         };
     };
+
+    // ---- issue 13: helpers of the media and redirects cases ----
+    const S3_BLOCK = mediaBlock({ storage: "s3", bucket: DRILL_MEDIA_BUCKET });
+    const outputOf = (result: StepsResult) => result.steps.map((s) => s.output).join("\n");
+    /** The content.tar.zst of a published set, downloaded. */
+    const setArchive = (id: string): string => {
+        const file = path.join(root, "craft", `${id}-content.tar.zst`);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        moto.aws(["s3", "cp", "--only-show-errors", `s3://${BUCKET}/${PREFIX}${id}/content.tar.zst`, file]);
+        return file;
+    };
+    /** DC's content as a second site would have it (a copy), changed by `edit`: DC's own stays as GOOD has it. */
+    const dcVariant = (name: string, edit: (dir: string) => void): Site => {
+        const dir = path.join(root, `dc-content-${name}`);
+        fs.rmSync(dir, { recursive: true, force: true });
+        copyTree(dc.contentDir, dir);
+        edit(dir);
+        return { ...dc, contentDir: dir };
+    };
+    const write = (dir: string, rel: string, body: Buffer | string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), body);
+    };
+    const sha = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    const drData = path.join(dr.contentDir, "data");
+    /** DR's live data/ as the pods' uid owns it, holding `files` (name -> content). */
+    const liveData = (files: Record<string, Buffer | string>) => {
+        fs.mkdirSync(drData, { recursive: true });
+        for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(drData, name), body);
+        giveToPod(drData, ...Object.keys(files).map((n) => path.join(drData, n)));
+    };
+    let s3Source: Site | undefined;
 
     const genuine = (rel: string) => fs.readFileSync(path.join(dc.contentDir, rel), "utf8");
     const cases: { name: string; run: () => Promise<Outcome> }[] = [
@@ -446,6 +515,254 @@ async function main(): Promise<boolean> {
                     execFileSync("chown", ["-R", `${POD_UID}:${POD_GID}`, locked]);
                     drWatch.rebaseline();
                 }
+            },
+        },
+        // ---- issue 13: data/ holds the redirects, and maybe Ghost's SQLite database ----
+        {
+            name: "data/ghost.db (where Ghost keeps a SQLite database) in a volume set",
+            run: () =>
+                refuse(
+                    "data-ghost-db",
+                    /member 'data\/ghost\.db' is in data\/, where a content archive may hold only the files redirects\.json and redirects\.yaml/,
+                    [
+                        { name: "images/", type: "dir" },
+                        { name: "data/", type: "dir" },
+                        { name: "data/ghost.db", type: "file", data: "SQLite format 3\u0000" },
+                    ],
+                ),
+        },
+        {
+            name: "data/redirects.json as a symbolic link -> /etc/passwd",
+            run: () =>
+                refuse("data-symlink", /member 'data\/redirects\.json' is a symbolic link/, [
+                    { name: "data/", type: "dir" },
+                    { name: "data/redirects.json", type: "symlink", link: "/etc/passwd" },
+                ]),
+        },
+        {
+            name: "data/redirects.json as a hard link to /etc/passwd",
+            run: () =>
+                refuse("data-hardlink", /member 'data\/redirects\.json' is a hard link/, [
+                    { name: "data/", type: "dir" },
+                    { name: "data/redirects.json", type: "hardlink", link: "/etc/passwd" },
+                ]),
+        },
+        {
+            name: "data/redirects.json/ as a directory (with a file in it)",
+            run: () =>
+                refuse(
+                    "data-dir",
+                    /member 'data\/redirects\.json\/' is a directory where the file data\/redirects\.json belongs/,
+                    [
+                        { name: "data/", type: "dir" },
+                        { name: "data/redirects.json/", type: "dir" },
+                        { name: "data/redirects.json/x", type: "file", data: "x" },
+                    ],
+                ),
+        },
+        {
+            name: "data/x/../../../escape-hostile (out of data/ and the content directory)",
+            run: () =>
+                refuse("data-dotdot", /member 'data\/x\/\.\.\/\.\.\/\.\.\/escape-hostile' has a '\.\.' component/, [
+                    { name: "data/", type: "dir" },
+                    { name: "data/x/../../../escape-hostile", type: "file", data: "escaped" },
+                ]),
+        },
+        // ---- issue 13: a set whose uploads are in the media bucket carries themes and settings only ----
+        {
+            name: "s3 set (manifest media.storage s3) whose archive smuggles images/evil.png, on an s3 site",
+            run: () =>
+                refuse(
+                    "s3-smuggle-images",
+                    /member 'images\/evil\.png' is outside themes, settings \(the folders this content archive may hold\)/,
+                    [
+                        { name: "themes/", type: "dir" },
+                        { name: "themes/casper/", type: "dir" },
+                        { name: "themes/casper/index.hbs", type: "file", data: "{{body}}\n" },
+                        // No images/ directory member: the file alone, so the refusal names it.
+                        { name: "images/evil.png", type: "file", data: "<svg onload=alert(1)>" },
+                    ],
+                    { media: S3_BLOCK, env: S3_SITE_RESTORE },
+                ),
+        },
+        {
+            name: "s3 set whose archive smuggles data/redirects.json, on an s3 site",
+            run: () =>
+                refuse(
+                    "s3-smuggle-redirects",
+                    /member 'data\/redirects\.json' is outside themes, settings/,
+                    [
+                        { name: "settings/", type: "dir" },
+                        {
+                            name: "data/redirects.json",
+                            type: "file",
+                            data: '[{"from":"^/(.*)$","to":"https://evil.example/$1"}]',
+                        },
+                    ],
+                    { media: S3_BLOCK, env: S3_SITE_RESTORE },
+                ),
+        },
+        // ---- issue 13: the genuine paths ----
+        {
+            name: "volume set with data/redirects.json: byte-identical on DR, a stale live redirects.yaml removed, data/keep.txt untouched, DC's data/ghost.db not carried",
+            run: async () => {
+                const redirects = JSON.stringify([
+                    { from: `^/${crypto.randomBytes(6).toString("hex")}/$`, to: "/new/", permanent: true },
+                ]);
+                const source = dcVariant("redirects", (dir) => {
+                    write(dir, "data/redirects.json", redirects);
+                    write(dir, "data/ghost.db", crypto.randomBytes(4096));
+                });
+                await mustPass(
+                    ground.run("backup", pod(source, "b-redirects"), { env: { BACKUP_ID: REDIRECTS } }),
+                    "backup with redirects",
+                );
+                const members = archiveMembers(setArchive(REDIRECTS));
+                const problems: string[] = [];
+                const data = members.filter((m) => m.startsWith("data/"));
+                if (data.join(",") !== "data/redirects.json")
+                    problems.push(`the archive's data/ members are [${data.join(", ")}], not [data/redirects.json]`);
+                // DR's live data/: a file Ghost keeps there, and a redirects.yaml the set does not have. Ghost's FileStore
+                // reads redirects.yaml before redirects.json, so a stale one left in place would hide the restored json.
+                const keep = crypto.randomBytes(1024);
+                liveData({ "keep.txt": keep, "redirects.yaml": "301:\n  /stale/: /gone/\n" });
+                const keepIno = fs.statSync(path.join(drData, "keep.txt")).ino;
+                const result = await ground.run("restore", pod(dr, "redirects"), {
+                    env: { RESTORE_BACKUP_ID: REDIRECTS, RESTORE_FORCE: "true" },
+                });
+                if (!result.ok) problems.push(`the restore failed: ${result.error}`);
+                const restored = path.join(drData, "redirects.json");
+                if (!fs.existsSync(restored) || sha(restored) !== sha(path.join(source.contentDir, "data", "redirects.json")))
+                    problems.push("DR's data/redirects.json is not byte-identical to DC's");
+                const kept = path.join(drData, "keep.txt");
+                if (!fs.existsSync(kept) || !fs.readFileSync(kept).equals(keep) || fs.statSync(kept).ino !== keepIno)
+                    problems.push("DR's data/keep.txt was changed or moved");
+                if (fs.existsSync(path.join(drData, "redirects.yaml")))
+                    problems.push("the stale data/redirects.yaml is still there");
+                if (fs.existsSync(path.join(drData, "ghost.db"))) problems.push("DC's data/ghost.db reached DR");
+                problems.push(...contained());
+                drWatch.rebaseline();
+                return {
+                    did: `archive data/ members: ${data.join(", ") || "none"}; ${result.ok ? "restored" : "failed"}; data/ now: ${fs.readdirSync(drData).sort().join(", ")}`,
+                    problems,
+                };
+            },
+        },
+        {
+            name: "a live data/redirects.yaml the restore cannot move (another uid's): fails loudly, redirects and database rolled back",
+            run: async () => {
+                if (!drillIsRoot()) return { did: "skipped: needs a root drill to make a folder of another uid", problems: [] };
+                liveData({ "redirects.json": '[{"from":"^/live/$","to":"/kept/","permanent":true}]' });
+                const locked = path.join(drData, "redirects.yaml");
+                fs.mkdirSync(path.join(locked, "x"), { recursive: true });
+                drWatch.rebaseline();
+                try {
+                    const result = await ground.run("restore", pod(dr, "redirects-unmovable"), {
+                        env: { RESTORE_BACKUP_ID: REDIRECTS, RESTORE_FORCE: "true" },
+                    });
+                    const aside = drDb
+                        .query("SHOW DATABASES")
+                        .split("\n")
+                        .filter((d) => !drWatch.baseline("databases").split("\n").includes(d));
+                    const problems = [
+                        ...refused(result, /swapping the content directory failed/),
+                        ...drUnchanged().filter((p) => !p.startsWith("DR databases changed")),
+                        ...aside
+                            .filter((d) => !["ghost__staging", "ghost__discarded"].includes(d))
+                            .map((d) => `new database ${d}`),
+                        ...contained(),
+                    ];
+                    if (!/cannot move \S+\/data\/redirects\.yaml aside/.test(outputOf(result)))
+                        problems.push("the log does not name data/redirects.yaml as the move that failed");
+                    return { did: `${describe(result)}; data/redirects.json and 'ghost' as they were`, problems };
+                } finally {
+                    fs.rmSync(locked, { recursive: true, force: true });
+                    drWatch.rebaseline();
+                }
+            },
+        },
+        {
+            name: "volume set restored on an s3 site: the set's uploads land on the content volume (media-migrate copies them)",
+            run: async () => {
+                // An s3 site's volume may hold no uploads at all: the set's must appear, byte-identical to DC's.
+                for (const f of UPLOAD_FOLDERS) fs.rmSync(path.join(dr.contentDir, f), { recursive: true, force: true });
+                const result = await ground.run("restore", pod(dr, "volume-on-s3"), {
+                    env: { RESTORE_BACKUP_ID: GOOD, RESTORE_FORCE: "true", ...S3_SITE_RESTORE, ...legacy },
+                });
+                const problems = result.ok ? [] : [`the restore failed: ${result.error}`];
+                const a = fingerprint(dc.contentDir, UPLOAD_FOLDERS, false);
+                const b = fingerprint(dr.contentDir, UPLOAD_FOLDERS, false);
+                if (a !== b) problems.push(`DR's uploads differ from DC's: ${firstDiff(a, b)}`);
+                if (!/uploads: the set carries them .*media-migrate/.test(outputOf(result)))
+                    problems.push("the log does not say the uploads went onto the volume for media-migrate");
+                problems.push(...contained());
+                drWatch.rebaseline();
+                return { did: `${result.ok ? "restored" : "failed"}; ${a.split("\n").length} upload entries compared`, problems };
+            },
+        },
+        {
+            name: "backup with MEDIA_STORAGE=s3: archive holds themes and settings only, manifest names the media bucket; volume mode says volume",
+            run: async () => {
+                // Another site's content: new themes and routes (which must reach DR) and a new image (which must not).
+                s3Source = dcVariant("s3", (dir) => {
+                    write(dir, "settings/routes.yaml", `# s3 site ${crypto.randomBytes(4).toString("hex")}\nroutes:\n`);
+                    write(dir, "themes/casper/index.hbs", "{{!-- s3 site --}}\n{{body}}\n");
+                    write(dir, "images/2026/12/only-in-the-bucket.png", crypto.randomBytes(4096));
+                    write(dir, "data/redirects.json", "[]");
+                });
+                await mustPass(
+                    ground.run("backup", pod(s3Source, "b-s3"), { env: { BACKUP_ID: S3_SET, ...s3Backup() } }),
+                    "s3-mode backup",
+                );
+                const problems: string[] = [];
+                const top = topLevel(archiveMembers(setArchive(S3_SET)));
+                if (top.join(",") !== [...SITE_FOLDERS].sort().join(","))
+                    problems.push(`the s3 set's archive holds [${top.join(", ")}], not [${SITE_FOLDERS.join(", ")}]`);
+                const s3Media = manifestMedia(moto.getText(BUCKET, `${PREFIX}${S3_SET}/manifest.json`));
+                if (JSON.stringify(s3Media) !== JSON.stringify({ storage: "s3", bucket: DRILL_MEDIA_BUCKET }))
+                    problems.push(`the s3 set's manifest media is ${JSON.stringify(s3Media)}`);
+                const volumeMedia = manifestMedia(goodManifest);
+                if (JSON.stringify(volumeMedia) !== JSON.stringify({ storage: "volume" }))
+                    problems.push(`the volume set's manifest media is ${JSON.stringify(volumeMedia)}`);
+                const volumeTop = topLevel(archiveMembers(goodArchive()));
+                if (!UPLOAD_FOLDERS.every((f) => volumeTop.includes(f)))
+                    problems.push(`the volume set's archive holds only [${volumeTop.join(", ")}]`);
+                return {
+                    did: `s3 set: archive [${top.join(", ")}], media ${JSON.stringify(s3Media)}; volume set: archive [${volumeTop.join(", ")}], media ${JSON.stringify(volumeMedia)}`,
+                    problems,
+                };
+            },
+        },
+        {
+            name: "s3 set restored on an s3 site: themes and settings restored, the live images/ files/ media/ data/ untouched (inode, mode, sha256)",
+            run: async () => {
+                if (!s3Source) throw new Error("the s3-mode backup case did not run");
+                liveData({ "redirects.json": '[{"from":"^/live/$","to":"/kept/","permanent":true}]' });
+                const kept = [...UPLOAD_FOLDERS, "data"];
+                const before = treeState(dr.contentDir, kept);
+                const result = await ground.run("restore", pod(dr, "s3-on-s3"), {
+                    env: { RESTORE_BACKUP_ID: S3_SET, RESTORE_FORCE: "true", ...S3_SITE_RESTORE },
+                });
+                const problems = result.ok ? [] : [`the restore failed: ${result.error}`];
+                if (fileCount(before) < 3)
+                    problems.push(`DR's live uploads hold only ${fileCount(before)} files: the check proves nothing`);
+                const after = treeState(dr.contentDir, kept);
+                if (after !== before) problems.push(`DR's live uploads changed: ${firstDiff(before, after)}`);
+                const a = fingerprint(s3Source.contentDir, SITE_FOLDERS, false);
+                const b = fingerprint(dr.contentDir, SITE_FOLDERS, false);
+                if (a !== b) problems.push(`DR's themes and settings differ from the s3 site's: ${firstDiff(a, b)}`);
+                if (fs.existsSync(path.join(dr.contentDir, "images", "2026", "12", "only-in-the-bucket.png")))
+                    problems.push("an upload of the s3 site reached DR's volume");
+                const said = new RegExp(
+                    `uploads: in media bucket ${DRILL_MEDIA_BUCKET} \\(not in the set\\); themes settings restored`,
+                );
+                if (!said.test(outputOf(result))) problems.push("the log does not say the uploads are in the media bucket");
+                problems.push(...contained());
+                drWatch.rebaseline();
+                return {
+                    did: `${result.ok ? "restored" : "failed"}; ${fileCount(before)} live files under ${kept.join(", ")} ${after === before ? "identical" : "CHANGED"} before and after`,
+                    problems,
+                };
             },
         },
         {

@@ -9,6 +9,11 @@
 //  11  a metadata lock on a live table makes the swap retry and fail within a bounded time, dr unchanged; a
 //      connected Ghost refuses the restore; rows written on the standby are kept in <db>__previous, and the
 //      restore is undone by the command its log names.
+//  13  the manifest's media object (where the set's uploads are) is hostile input even though signed: a storage
+//      other than exactly "s3" or "volume", a bucket that is not a bucket name, or a second storage key is refused
+//      with the value quoted safely (no escape byte reaches the log) and DR unchanged; a genuine s3-mode set is
+//      refused on a volume site with the fix; a site's MEDIA_STORAGE other than s3 or volume is refused by the
+//      restore and the backup, and so is an s3 backup without a valid MEDIA_BUCKET.
 // MariaDB (DC + DR) and moto only. Every case prints PASS or FAIL with what happened; any FAIL exits non-zero.
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -19,6 +24,7 @@ import { Cases, describe, fileDigests, mustPass, openDrill, Outcome, refused } f
 import { DATABASE, giveToPod, PodOptions, Site, StepsResult } from "./lib/datapath";
 import { generateGhostDb } from "./lib/ghostdata";
 import { diffChecksums, MariaDb } from "./lib/mariadb";
+import { DRILL_MEDIA_BUCKET, rawMediaBlock, S3_SITE_RESTORE, s3Backup, withMediaBlock } from "./lib/mediaCases";
 import { DRILL_PATH, ghostDir, killGroup, log, runMain } from "./lib/proc";
 
 const PREVIOUS = `${DATABASE}__previous`;
@@ -443,6 +449,122 @@ async function main(): Promise<boolean> {
             };
         },
     );
+
+    // ---- issue 13: where the set's uploads are. The manifest's media object is hostile input, signed or not ----
+    const S3_SET = "20260204T000000Z";
+    await mustPass(ground.run("backup", pod(dc, "b-s3"), { env: { BACKUP_ID: S3_SET, ...s3Backup() } }), "s3-mode backup");
+    let mediaSerial = 0;
+    /**
+     * A set of SECOND whose manifest holds `block` as its media object (signed with dc's key, as a compromised dc
+     * would publish it), restored as the cluster runs it: refused with an ERROR matching `expect`, DR unchanged, and
+     * no escape or bell byte of the manifest in any line the restore wrote.
+     */
+    const hostileMedia = async (block: string, expect: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Outcome> => {
+        const id = `20260120T0000${String(++mediaSerial).padStart(2, "0")}Z`;
+        craft(id, (m) => withMediaBlock(m, block));
+        const before = drState();
+        const result = await restore(`media-${mediaSerial}`, { RESTORE_BACKUP_ID: id, ...env });
+        const problems = [...refused(result, expect), ...unchangedSince(before)];
+        if (result.steps.some((s) => s.output.includes("\x1b") || s.output.includes("\x07")))
+            problems.push("an escape or bell byte of the manifest reached the log");
+        return { did: describe(result), problems };
+    };
+    const storageValues: [string, string, RegExp][] = [
+        ['"S3"', '"S3"', /media\.storage = "S3", not "s3" or "volume"/],
+        ['"s3 " (trailing space)', '"s3 "', /media\.storage = "s3 ", not "s3" or "volume"/],
+        ['"cloud"', '"cloud"', /media\.storage = "cloud", not "s3" or "volume"/],
+        ["42", "42", /media\.storage = 42, not "s3" or "volume"/],
+        ['{"x":1}', '{"x":1}', /media\.storage = \{"x":1\}, not "s3" or "volume"/],
+        [
+            "an ANSI escape string (clear screen, red, window title, bell)",
+            '"\x1b[2J\x1b[31mred\x1b]0;pwned\x07"',
+            /media\.storage = "\^\[\[2J\^\[\[31mred\^\[\]0;pwned\^G", not "s3" or "volume"/,
+        ],
+        [
+            "a 300-character string (cut at 64 characters)",
+            `"${"A".repeat(300)}"`,
+            /media\.storage = "A{63}\.\.\., not "s3" or "volume"/,
+        ],
+    ];
+    for (const [label, value, expect] of storageValues) {
+        await run(`issue 13: manifest media.storage = ${label} is refused, value quoted safely, nothing changed`, () =>
+            hostileMedia(rawMediaBlock(value), expect),
+        );
+    }
+    const pwned = `/tmp/dcdr-guards-pwned-${process.pid}`;
+    const bucketValues: [string, string, RegExp][] = [
+        ['"../../etc"', '"../../etc"', /media\.bucket = "\.\.\/\.\.\/etc", which is not an S3 bucket name/],
+        ['"Ghost-Media" (uppercase)', '"Ghost-Media"', /media\.bucket = "Ghost-Media", which is not an S3 bucket name/],
+        [
+            `"$(touch ${pwned})"`,
+            `"$(touch ${pwned})"`,
+            /media\.bucket = "\$\(touch \/tmp\/dcdr-guards-pwned-\d+\)", which is not an S3 bucket name/,
+        ],
+    ];
+    for (const [label, value, expect] of bucketValues) {
+        await run(`issue 13: manifest media.bucket = ${label} is refused, nothing changed (on an s3 site too)`, async () => {
+            const out = await hostileMedia(rawMediaBlock('"s3"', value), expect);
+            const onS3 = await hostileMedia(rawMediaBlock('"s3"', value), expect, S3_SITE_RESTORE);
+            const problems = [...out.problems, ...onS3.problems.map((p) => `on an s3 site: ${p}`)];
+            if (fs.existsSync(pwned)) problems.push(`${pwned} was created: the bucket name was run`);
+            return { did: `${out.did}; on an s3 site too`, problems };
+        });
+    }
+    await run("issue 13: a manifest with a second storage key (volume in media, s3 at the top) is refused", () =>
+        hostileMedia(`${rawMediaBlock('"volume"')}  "storage": "s3",\n`, /has 1 "media", 2 "storage" and 0 "bucket" keys/),
+    );
+    await run('issue 13: a media object with a key backup-upload.sh never writes ("evil": 1) is refused', () =>
+        hostileMedia(
+            '  "media": {\n    "storage": "volume",\n    "evil": 1\n  },\n',
+            /has a media object that is not written as backup-upload\.sh writes it/,
+        ),
+    );
+    await run(
+        "issue 13: an s3 set (uploads in the media bucket) on a volume site is refused with the fix, database and content unchanged",
+        async () => {
+            await ensureRestored();
+            const problems: string[] = [];
+            const dids: string[] = [];
+            for (const [how, env] of [
+                ["MEDIA_STORAGE unset", { MEDIA_STORAGE: undefined }],
+                ["MEDIA_STORAGE=volume", { MEDIA_STORAGE: "volume" }],
+            ] as const) {
+                const out = await refusal(
+                    restore(`s3-on-volume-${dids.length}`, { RESTORE_BACKUP_ID: S3_SET, RESTORE_FORCE: "true", ...env }),
+                    new RegExp(
+                        `keeps its uploads \\(images, files, media\\) in media bucket ${DRILL_MEDIA_BUCKET}, not in the set.*` +
+                            "pulumi config set ghost-dcdr:mediaStorage s3.*restore a set made in volume mode with RESTORE_BACKUP_ID; nothing was changed",
+                    ),
+                );
+                problems.push(...out.problems.map((p) => `${how}: ${p}`));
+                dids.push(`${how}: ${out.did}`);
+            }
+            return { did: dids.join("; "), problems };
+        },
+    );
+    await run("issue 13: a site whose MEDIA_STORAGE is neither s3 nor volume: the restore and the backup refuse it", async () => {
+        const out = await refusal(
+            restore("bad-site-media", { RESTORE_BACKUP_ID: SECOND, RESTORE_FORCE: "true", MEDIA_STORAGE: "S3" }),
+            /MEDIA_STORAGE 'S3' is not s3 or volume/,
+        );
+        const problems = [...out.problems];
+        const dids = [out.did];
+        const published = () => moto.keys(BUCKET).filter((k) => k.endsWith("/manifest.json")).length;
+        for (const [env, expect] of [
+            [{ MEDIA_STORAGE: "cloud" }, /MEDIA_STORAGE 'cloud' is not s3 or volume/],
+            [{ MEDIA_STORAGE: "s3", MEDIA_BUCKET: undefined }, /MEDIA_STORAGE is s3 but MEDIA_BUCKET is not set/],
+            [{ MEDIA_STORAGE: "s3", MEDIA_BUCKET: "../../etc" }, /MEDIA_BUCKET '\.\.\/\.\.\/etc' is not an S3 bucket name/],
+        ] as const) {
+            const before = published();
+            const result = await ground.run("backup", pod(dc, `bad-media-${dids.length}`), {
+                env: { BACKUP_ID: `20260130T00000${dids.length}Z`, ...env },
+            });
+            problems.push(...refused(result, expect));
+            if (published() !== before) problems.push(`the backup with ${JSON.stringify(env)} published a manifest`);
+            dids.push(`backup with ${JSON.stringify(env)}: ${describe(result)}`);
+        }
+        return { did: dids.join("; "), problems };
+    });
 
     return summary.print();
 }

@@ -5,6 +5,20 @@
 # verifies the dump's completion trailer, and leaves them with their sha256s in
 # $WORK_DIR/backup/ for backup-upload.sh (aws-cli image) to publish. Publishes nothing itself.
 #
+# What content.tar.zst holds is what Ghost cannot rebuild, and where it lives depends on MEDIA_STORAGE
+# (issue 13):
+#   volume  images/ files/ media/ (the uploads), themes/ (custom themes), settings/ (routes.yaml) and
+#           data/redirects.json, data/redirects.yaml: Ghost 6's redirects FileStore keeps the custom
+#           redirects in content/data/ (Ghost 6.65.0 core/server/services/adapter-manager/utils.js), so
+#           without them a failover lost them. Nothing else of data/ (it can hold a SQLite database).
+#   s3      themes/ and settings/ only: the uploads and the redirects are in the media bucket, which is
+#           versioned and replicated to the other region, so the set leaves them out and its manifest
+#           (backup-upload.sh) names the bucket instead. (Ghost's S3 route-settings store keeps the live
+#           routes.yaml in the bucket too; settings/ is archived as the volume holds it.)
+# Never logs, the generated public/ cache, or the rest of data/. A link or special file among what is
+# archived is refused here (the restore would refuse the set), and hard links are archived as the files
+# they name (--hard-dereference), so every set this makes is one content-extract.sh admits.
+#
 # Environment (all strings):
 #   MARIADB_HOST            optional  server host. Default: 127.0.0.1 (ignored when MARIADB_SOCKET is set)
 #   MARIADB_PORT            optional  server port. Default: 3306
@@ -15,6 +29,10 @@
 #   MARIADB_DATABASE        optional  Ghost's database. Default: ghost
 #   GHOST_CONTENT_DIR       optional  Ghost's content directory (read only). Default: /var/lib/ghost/content
 #   GHOST_CONTENT_SKIP      optional  "true" backs up the database only. Default: false
+#   MEDIA_STORAGE           optional  where Ghost keeps its uploads: s3 (the media bucket) or volume (the
+#                                     content volume); anything else is refused. Default: volume
+#   MEDIA_BUCKET            optional  the site's media bucket (S3 bucket-name syntax); required when
+#                                     MEDIA_STORAGE is s3, recorded in the manifest. Default: unset
 #   GHOST_VERSION           optional  Ghost version recorded in the manifest (the pinned image tag). Default: unset
 #   WORK_DIR                optional  directory shared with the next steps (an emptyDir). Default: /work
 #   BACKUP_ID               optional  sortable UTC id of this set, e.g. 20261121T220000Z. Default: now
@@ -42,6 +60,17 @@ case "$db" in
     ;;
 esac
 [[ -d "$work" && -w "$work" ]] || die "WORK_DIR '$work' is not a writable directory" "Mount the shared emptyDir at $work or set WORK_DIR"
+site_media_storage "nothing was published"
+media_bucket=""
+if [[ "$media_storage" == s3 ]]; then
+  media_bucket="${MEDIA_BUCKET:-}"
+  [[ -n "$media_bucket" ]] ||
+    die "MEDIA_STORAGE is s3 but MEDIA_BUCKET is not set: the set would not say where its uploads are" \
+      "Set MEDIA_BUCKET to this site's media bucket (the Job sets it from the Media component); nothing was published"
+  valid_bucket_name "$media_bucket" ||
+    die "MEDIA_BUCKET '$(printable "$media_bucket")' is not an S3 bucket name" \
+      "Set MEDIA_BUCKET to this site's media bucket (3-63 of a-z, 0-9, '.', '-'); nothing was published"
+fi
 if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
   [[ -d "$content_dir" ]] || die "GHOST_CONTENT_DIR '$content_dir' is not a directory" "Mount Ghost's content volume there, set GHOST_CONTENT_DIR, or set GHOST_CONTENT_SKIP=true"
 fi
@@ -95,12 +124,24 @@ dump_seconds=$(awk -v a="$dump_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%
 log "database dumped in ${dump_seconds}s: $(stat -c %s "$out/artifacts/db.sql.zst") bytes compressed"
 
 if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
-  # What Ghost cannot rebuild: uploads, custom themes, routes/redirects. Not logs, not the
-  # generated public/ cache, not data/ (SQLite only).
+  # What Ghost cannot rebuild (see the header): with MEDIA_STORAGE=s3 the uploads are in the media bucket.
+  folders=("${SITE_FOLDERS[@]}")
+  [[ "$media_storage" == volume ]] && folders=("${UPLOAD_FOLDERS[@]}" "${SITE_FOLDERS[@]}")
   parts=()
-  for p in images files media themes settings; do
-    [[ -e "$content_dir/$p" ]] && parts+=("$p")
+  for p in "${folders[@]}"; do
+    [[ -e "$content_dir/$p" || -L "$content_dir/$p" ]] && parts+=("$p")
   done
+  # The custom redirects, file by file: never the rest of data/. A link, directory or special file in
+  # their place is refused (content-extract.sh admits only regular files there).
+  if [[ "$media_storage" == volume ]]; then
+    for f in "${REDIRECTS_FILES[@]}"; do
+      [[ -e "$content_dir/data/$f" || -L "$content_dir/data/$f" ]] || continue
+      [[ -f "$content_dir/data/$f" && ! -L "$content_dir/data/$f" && ! -L "$content_dir/data" ]] ||
+        die "'$content_dir/data/$f' is not a regular file (a link, a directory or a special file, or data/ is a link), which the restore refuses" \
+          "Replace it with the redirects file itself or remove it, then re-run the backup; nothing was published"
+      parts+=("data/$f")
+    done
+  fi
   ((${#parts[@]})) || parts=(--files-from=/dev/null) # an empty archive still marks "content: none"
   # Parity with content-extract.sh (issue 10, finding 3): the restore admits only files and
   # directories, so a link or special file here would make a set that can never be restored.
@@ -110,7 +151,9 @@ if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
   rc=0
   # --totals: the stream's size (CONTENT_BYTES, the budget the restore extracts against: finding 12)
   # at no extra cost; it counts the 512-byte headers and padding too, which extraction reads.
-  LC_ALL=C tar --totals -C "$content_dir" -cf - "${parts[@]}" 2>"$out/content-tar.err" |
+  # --hard-dereference: two hard links to one file are archived as two files, never as a hard-link
+  # member, which content-extract.sh refuses.
+  LC_ALL=C tar --totals --hard-dereference -C "$content_dir" -cf - "${parts[@]}" 2>"$out/content-tar.err" |
     zstd -q "-T${ZSTD_THREADS:-1}" "-${ZSTD_LEVEL:-1}" -o "$out/artifacts/content.tar.zst" || rc=$?
   grep -v '^Total bytes written: ' "$out/content-tar.err" >&2 || true
   content_bytes="$(sed -n 's/^Total bytes written: \([0-9]*\) .*/\1/p' "$out/content-tar.err")"
@@ -119,7 +162,12 @@ if [[ "${GHOST_CONTENT_SKIP:-false}" != true ]]; then
   ((rc == 0 || rc == 1)) || die "tar of '$content_dir' failed (exit $rc)" "Check that the content volume is mounted and readable"
   [[ "$content_bytes" =~ ^[0-9]+$ ]] || die "tar did not report the size of the content archive" "Run backup-dump.sh in the image named in its header (GNU tar)"
   ((rc == 0)) || log "warning: some content files changed while they were archived"
-  log "content archived: ${parts[*]:-nothing} ($(stat -c %s "$out/artifacts/content.tar.zst") bytes, $content_bytes uncompressed)"
+  archived="${parts[*]}"
+  [[ "$archived" == --* ]] && archived=nothing
+  if [[ "$media_storage" == s3 ]]; then
+    archived+="; uploads: in media bucket $media_bucket (not in the set)"
+  fi
+  log "content archived: $archived ($(stat -c %s "$out/artifacts/content.tar.zst") bytes, $content_bytes uncompressed)"
 fi
 
 if [[ -f "$out/artifacts/content.tar.zst" ]]; then
@@ -139,6 +187,9 @@ fi
   echo "DUMP_TRAILER_VERIFIED=true"
   # Uncompressed size of content.tar.zst's tar stream; the restore's budget for it (finding 12).
   echo "CONTENT_BYTES=${content_bytes:-}"
+  # Where the site keeps its uploads (issue 13): backup-upload.sh writes them into the manifest's "media".
+  echo "MEDIA_STORAGE=$media_storage"
+  echo "MEDIA_BUCKET=$media_bucket"
 } >"$out/meta.env.tmp"
 mv "$out/meta.env.tmp" "$out/meta.env"
 log "backup $backup_id ready for upload in $out"

@@ -12,6 +12,12 @@
 # manifest.json. So a set that has manifest.json also has its signature, "complete" still means
 # "has manifest.json", and a signing failure publishes nothing at all.
 #
+# The manifest's "media" object says where the set's uploads are (issue 13), from backup-dump.sh's
+# MEDIA_STORAGE and MEDIA_BUCKET (meta.env): {"storage": "volume"} when content.tar.zst carries them,
+# {"storage": "s3", "bucket": "<the site's media bucket>"} when they are in the media bucket instead and
+# the archive holds only themes and settings. restore-apply.sh reads it (as hostile input) to decide what
+# it swaps, and refuses an s3 set on a site whose uploads are on the volume.
+#
 # Environment:
 #   BACKUP_BUCKET           required  S3 bucket name
 #   BACKUP_PREFIX           optional  key prefix of this site's sets, e.g. ghost/dc/. Default: "" (bucket root)
@@ -37,6 +43,13 @@ backup_id="$(meta BACKUP_ID)"
 valid_backup_id "$backup_id" || die "meta.env has no valid BACKUP_ID" "Re-run backup-dump.sh"
 [[ "$(meta DUMP_TRAILER_VERIFIED)" == true ]] || die "the dump's completion trailer was not verified" "Re-run backup-dump.sh"
 [[ "$(meta CONTENT_BYTES)" =~ ^[0-9]*$ ]] || die "meta.env has a CONTENT_BYTES that is not a number" "Re-run backup-dump.sh"
+media_storage="$(meta MEDIA_STORAGE)"
+media_bucket="$(meta MEDIA_BUCKET)"
+case "$media_storage" in
+  volume) ;;
+  s3) valid_bucket_name "$media_bucket" || die "meta.env says MEDIA_STORAGE=s3 but has no valid MEDIA_BUCKET" "Re-run backup-dump.sh with MEDIA_BUCKET set; nothing was published" ;;
+  *) die "meta.env has no MEDIA_STORAGE of s3 or volume: it was written by a backup-dump.sh older than this script" "Run the dump and upload steps from the same scripts; nothing was published" ;;
+esac
 [[ -f "$out/artifacts/db.sql.zst" ]] || die "db.sql.zst is missing from $out/artifacts" "Re-run backup-dump.sh"
 (cd "$out/artifacts" && sha256sum --check --strict --quiet "$out/SHA256SUMS") >&2 ||
   die "an artifact in $out/artifacts does not match its sha256" "The files changed after the dump; re-run the backup"
@@ -87,6 +100,15 @@ manifest="$out/manifest.json"
   echo "  \"createdAt\": \"$(json_escape "$(meta CREATED_AT)")\","
   echo "  \"completedAt\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
   echo "  \"ghostVersion\": \"$(json_escape "$(meta GHOST_VERSION)")\","
+  # One key per line, as restore-apply.sh reads it (issue 13).
+  echo "  \"media\": {"
+  if [[ "$media_storage" == s3 ]]; then
+    echo "    \"storage\": \"s3\","
+    echo "    \"bucket\": \"$(json_escape "$media_bucket")\""
+  else
+    echo "    \"storage\": \"volume\""
+  fi
+  echo "  },"
   echo "  \"database\": {"
   echo "    \"name\": \"$(json_escape "$(meta DATABASE)")\","
   echo "    \"serverVersion\": \"$(json_escape "$(meta SERVER_VERSION)")\","

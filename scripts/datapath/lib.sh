@@ -30,6 +30,42 @@ require_cmd() {
 # Backup ids are sortable UTC timestamps; anything else could escape the prefix or sort wrongly.
 valid_backup_id() { [[ $1 =~ ^[0-9]{8}T[0-9]{6}Z$ ]]; }
 
+# printable TEXT: TEXT made safe to quote in a log line. Control characters and bytes above 127 are shown
+# the way `cat -vT` shows them (ESC as ^[, a tab as ^I, a newline as ^J), so a hostile value cannot move the
+# cursor, recolour or rewrite the terminal or the log viewer; more than 64 characters end in "...".
+printable() {
+  local s=${1//$'\n'/^J} out
+  out="$(printf '%s' "$s" | LC_ALL=C cat -vT)"
+  ((${#out} <= 64)) || out="${out:0:64}..."
+  printf '%s' "$out"
+}
+
+# Ghost's content folders (issue 13). UPLOAD_FOLDERS hold what users upload; a site with MEDIA_STORAGE=s3
+# keeps them in its media bucket (versioned and replicated to the other region), so its sets leave them
+# out. SITE_FOLDERS (custom themes, routes) are on the content volume whatever MEDIA_STORAGE says.
+# Ghost 6's redirects FileStore keeps REDIRECTS_FILES in content/data/ (core/server/services/
+# adapter-manager/utils.js: basePath getContentPath('data')); the rest of data/ can hold a SQLite
+# database and is never archived. Used by backup-dump.sh, content-extract.sh and restore-apply.sh.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+UPLOAD_FOLDERS=(images files media)
+# shellcheck disable=SC2034
+SITE_FOLDERS=(themes settings)
+# shellcheck disable=SC2034
+REDIRECTS_FILES=(redirects.json redirects.yaml)
+
+# S3 bucket-name syntax: 3 to 63 of a-z 0-9 . -, starting and ending with a letter or digit, no "..".
+valid_bucket_name() { [[ $1 =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ && $1 != *..* ]]; }
+
+# site_media_storage NOTHING-CHANGED: sets media_storage to where this site keeps Ghost's uploads, from
+# MEDIA_STORAGE: s3 (the media bucket) or volume (the content volume); unset or empty means volume, the
+# behaviour before issue 13. Anything else dies; NOTHING-CHANGED ends the fix ("nothing was changed").
+site_media_storage() {
+  media_storage="${MEDIA_STORAGE:-volume}"
+  [[ "$media_storage" == s3 || "$media_storage" == volume ]] ||
+    die "MEDIA_STORAGE '$(printable "$media_storage")' is not s3 or volume" \
+      "Set it to s3 (uploads in the media bucket) or volume (uploads on the content volume), as config ghost-dcdr:mediaStorage does; $1"
+}
+
 # secret NAME: prints the value of $NAME, or the content of the file named by $NAME_FILE.
 secret() {
   local name=$1 file_var="${1}_FILE"

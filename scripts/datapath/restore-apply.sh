@@ -3,10 +3,12 @@
 #
 # Restores the set that restore-fetch.sh downloaded into $WORK_DIR/restore/ so that a failed or
 # refused restore leaves the previous data intact:
-#   1. re-checks sha256s and the dump's "-- Dump completed" trailer, refuses anything else;
+#   1. re-checks sha256s and the dump's "-- Dump completed" trailer, refuses anything else; reads
+#      where the set's uploads are (the manifest's "media", issue 13, below) and refuses a set whose
+#      uploads are in a media bucket when this site keeps its uploads on the volume;
 #   2. extracts the content archive into GHOST_CONTENT_DIR/.dcdr-incoming (same volume) with
-#      content-extract.sh, which refuses links, special files, paths outside Ghost's folders and
-#      archives over the manifest's contentBytes budget (issue 10, findings 3, 7, 12);
+#      content-extract.sh, which refuses links, special files, paths outside the folders this set may
+#      hold and archives over the manifest's contentBytes budget (issue 10, findings 3, 7, 12);
 #   3. fills the staging database <db>__staging, either
 #      - physical (when the set has physical.mbstream.zst and MARIADB_DATADIR is mounted): prepares
 #        the mariadb-backup copy with --export and imports each table's tablespace into staging
@@ -21,10 +23,28 @@
 #      this one can be undone and rows written on the standby are kept), staging -> live; the dump's
 #      views, triggers, routines and events are then created in the live database, owned by
 #      the restoring user;
-#   5. swaps the content directories by rename (rolling the database back if that fails);
+#   5. swaps the content by rename (rolling the database and the content back if any move fails):
+#      whole folders, and data/redirects.json and data/redirects.yaml file by file (the rest of the
+#      live data/ may hold files Ghost needs, such as a SQLite database, and is never moved);
 #   6. records the backupId in <db>__dcdr.restores and in GHOST_CONTENT_DIR/.dcdr-restored.
 # Restoring a set that is already recorded is skipped (warm-standby cron) unless RESTORE_FORCE=true.
 # Restart Ghost afterwards: it caches settings and themes in memory.
+#
+# Uploads (issue 13). The manifest's media.storage says where the set's uploads are; the manifest is
+# signed, but a compromised active site signs whatever it likes, so it is read exactly as
+# backup-upload.sh writes it and anything else is refused, its value quoted (control characters made
+# visible, cut at 64 characters). media.bucket, syntax-checked, is only ever logged, never used for S3.
+#   manifest has no "media" (made before issue 13): read as volume; swaps images files media themes
+#            settings; the live data/redirects.* stay as they are (such a set never carried them).
+#   volume:  the set carries the uploads and the redirects: swaps images files media themes settings and
+#            data/redirects.json, data/redirects.yaml (a redirects file the set lacks is removed). On a
+#            site with MEDIA_STORAGE=s3 this puts the set's uploads on the volume, and Ghost's
+#            media-migrate init container copies them into the media bucket when Ghost next starts.
+#   s3:      the uploads are in the writing site's media bucket, which replicates to this region's:
+#            swaps themes and settings only; the live images/ files/ media/ and data/ are left exactly
+#            where they are, and an archive holding any of them is refused. On a site with
+#            MEDIA_STORAGE=volume such a set is refused before anything changes: Ghost there would find
+#            none of its uploads.
 #
 # Environment:
 #   MARIADB_HOST            optional  server host. Default: 127.0.0.1 (ignored when MARIADB_SOCKET is set)
@@ -36,6 +56,8 @@
 #   MARIADB_DATABASE        optional  database to restore into. Default: ghost
 #   GHOST_CONTENT_DIR       optional  Ghost's content directory (read-write). Default: /var/lib/ghost/content
 #   GHOST_CONTENT_SKIP      optional  "true" restores the database only. Default: false
+#   MEDIA_STORAGE           optional  where this site keeps Ghost's uploads: s3 (the media bucket) or volume
+#                                     (the content volume); anything else is refused. Default: volume
 #   RESTORE_PARALLEL        optional  concurrent loading sessions. Default: number of CPUs
 #   RESTORE_CHUNK_MB        optional  size of one loaded data chunk, MiB. Default: 64
 #   RESTORE_MAX_LINE_MB     optional  longest dump line (one row) admitted, MiB; never above the server's
@@ -63,6 +85,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_cmd mariadb zstd tar sha256sum awk fold
 mode="${RESTORE_MODE:-auto}"
 [[ "$mode" =~ ^(auto|logical|physical)$ ]] || die "RESTORE_MODE '$mode' is not auto, logical or physical" "Unset it or use one of those"
+site_media_storage "nothing was changed"
 work="${WORK_DIR:-/work}"
 in="$work/restore"
 db="${MARIADB_DATABASE:-ghost}"
@@ -169,6 +192,87 @@ check_manifest_database() {
 }
 check_manifest_database
 
+# Issue 13: where the set's uploads are. The manifest is hostile input even though it is signed: it must hold
+# either no "media" key at all (a set made before issue 13, read as volume) or exactly the object
+# backup-upload.sh writes, one key per line:
+#     "media": {                         "media": {
+#       "storage": "volume"                "storage": "s3",
+#     },                                   "bucket": "<the writing site's media bucket>"
+#                                        },
+# Sets set_storage (s3 | volume), set_bucket (s3 only) and set_legacy (true: no "media").
+# json_value KEY: the raw JSON text after the first "KEY": of the manifest, on its line, without the blanks
+# around it or a trailing comma (for the checks below and to quote in a refusal, never to run).
+json_value() {
+  local line raw
+  line="$(grep -m 1 "\"$1\"[[:space:]]*:" "$manifest")" || true
+  raw="${line#*\""$1"\"}"
+  raw="${raw#*:}"
+  raw="${raw#"${raw%%[![:space:]]*}"}"
+  raw="${raw%"${raw##*[![:space:]]}"}"
+  printf '%s' "${raw%,}"
+}
+check_manifest_media() {
+  local n_media n_storage n_bucket at raw expected fix="Restore another set with RESTORE_BACKUP_ID; nothing was changed"
+  n_media="$(grep -c '"media"[[:space:]]*:' "$manifest")" || true
+  n_storage="$(grep -c '"storage"[[:space:]]*:' "$manifest")" || true
+  n_bucket="$(grep -c '"bucket"[[:space:]]*:' "$manifest")" || true
+  set_storage=volume
+  set_bucket=""
+  set_legacy=false
+  if ((n_media + n_storage + n_bucket == 0)); then
+    set_legacy=true
+    return 0
+  fi
+  ((n_media == 1 && n_storage == 1 && n_bucket <= 1)) ||
+    die "the manifest of $backup_id has $n_media \"media\", $n_storage \"storage\" and $n_bucket \"bucket\" keys, not the one media object backup-upload.sh writes" "$fix"
+  raw="$(json_value storage)"
+  case "$raw" in
+    '"s3"') set_storage=s3 ;;
+    '"volume"') set_storage=volume ;;
+    *) die "the manifest of $backup_id says media.storage = $(printable "$raw"), not \"s3\" or \"volume\"" "$fix" ;;
+  esac
+  if ((n_bucket == 1)); then
+    raw="$(json_value bucket)"
+    set_bucket="${raw#\"}"
+    set_bucket="${set_bucket%\"}"
+    if [[ "$raw" != "\"$set_bucket\"" ]] || ! valid_bucket_name "$set_bucket"; then
+      die "the manifest of $backup_id says media.bucket = $(printable "$raw"), which is not an S3 bucket name" "$fix"
+    fi
+  fi
+  [[ "$set_storage" == volume || -n "$set_bucket" ]] ||
+    die "the manifest of $backup_id says media.storage = \"s3\" but names no media.bucket" "$fix"
+  [[ "$set_storage" == s3 || -z "$set_bucket" ]] ||
+    die "the manifest of $backup_id says media.storage = \"volume\" but names a media.bucket" "$fix"
+  # The object itself, line for line: no key elsewhere in the manifest, nothing else inside it.
+  if [[ "$set_storage" == s3 ]]; then
+    expected="$(printf '  "media": {\n    "storage": "s3",\n    "bucket": "%s"\n  },' "$set_bucket")"
+  else
+    expected="$(printf '  "media": {\n    "storage": "volume"\n  },')"
+  fi
+  at="$(grep -n -m 1 '"media"[[:space:]]*:' "$manifest" | cut -d: -f1)"
+  [[ "$(sed -n "${at},$((at + $(wc -l <<<"$expected") - 1))p" "$manifest")" == "$expected" ]] ||
+    die "the manifest of $backup_id has a media object that is not written as backup-upload.sh writes it (near line $at)" "$fix"
+}
+check_manifest_media
+if [[ "$set_storage" == s3 && "$media_storage" == volume ]]; then
+  die "backup set $backup_id keeps its uploads (images, files, media) in media bucket $set_bucket, not in the set, and this site keeps its uploads on the content volume (MEDIA_STORAGE=volume): its Ghost would find none of them" \
+    "Run \`pulumi config set ghost-dcdr:mediaStorage s3\` on this stack and deploy it, then restore again; or restore a set made in volume mode with RESTORE_BACKUP_ID; nothing was changed"
+fi
+# What this set's content archive may hold, and what the swap replaces: exactly the same folders.
+if [[ "$set_storage" == s3 ]]; then
+  swap_folders=("${SITE_FOLDERS[@]}")
+  extract_folders="${SITE_FOLDERS[*]}"
+  swap_redirects=false
+elif $set_legacy; then
+  swap_folders=("${UPLOAD_FOLDERS[@]}" "${SITE_FOLDERS[@]}")
+  extract_folders="${swap_folders[*]}"
+  swap_redirects=false
+else
+  swap_folders=("${UPLOAD_FOLDERS[@]}" "${SITE_FOLDERS[@]}")
+  extract_folders="${swap_folders[*]} data"
+  swap_redirects=true
+fi
+
 (cd "$in/artifacts" && sha256sum --check --strict --quiet "$in/SHA256SUMS") >&2 ||
   die "an artifact of $backup_id no longer matches its sha256" "Re-run restore-fetch.sh; nothing was changed"
 dump="$in/artifacts/db.sql.zst"
@@ -204,6 +308,12 @@ fi
 if $with_content; then
   [[ -f "$in/artifacts/content.tar.zst" ]] || die "backup set $backup_id has no content.tar.zst" "Restore another set, or set GHOST_CONTENT_SKIP=true to restore the database only"
   [[ -d "$content_dir" && -w "$content_dir" ]] || die "GHOST_CONTENT_DIR '$content_dir' is not a writable directory" "Mount Ghost's content volume there or set GHOST_CONTENT_DIR"
+  # The redirects are swapped file by file inside the live data/, which must be a real, writable directory.
+  if $swap_redirects && [[ -e "$content_dir/data" || -L "$content_dir/data" ]]; then
+    [[ -d "$content_dir/data" && ! -L "$content_dir/data" && -w "$content_dir/data" ]] ||
+      die "'$content_dir/data' is not a writable directory (a link, a file, or not writable by uid $(id -u)), so the set's redirects cannot be put there" \
+        "Make it a directory Ghost's uid owns, then restore again; nothing was changed"
+  fi
 fi
 started=$(date +%s)
 if $physical; then
@@ -242,7 +352,9 @@ if $with_content; then
   mkdir -m 0755 "$incoming"
   cleanup_files+=("$incoming")
   # Its own ERROR line says why; one line per refusal.
-  bash "$(dirname "${BASH_SOURCE[0]}")/content-extract.sh" "$in/artifacts/content.tar.zst" "$incoming" "$content_budget" || exit 1
+  [[ "$set_storage" == s3 ]] &&
+    log "backup set $backup_id keeps its uploads in media bucket $set_bucket: its content archive may hold only ${SITE_FOLDERS[*]}"
+  bash "$(dirname "${BASH_SOURCE[0]}")/content-extract.sh" "$in/artifacts/content.tar.zst" "$incoming" "$content_budget" "$extract_folders" || exit 1
   log "content extracted beside the live content"
 fi
 
@@ -516,10 +628,11 @@ if $with_content; then
   # "complete"). Linux needs write permission on a directory to move it to another parent.
   moved_out=()
   moved_in=()
+  made_data=false
   swap_content() {
     local p
     [[ -r "$incoming" && -x "$incoming" ]] || { log "cannot read $incoming"; return 1; }
-    for p in images files media themes settings; do
+    for p in "${swap_folders[@]}"; do
       if [[ -e "$content_dir/$p" || -L "$content_dir/$p" ]]; then
         [[ -d "$content_dir/$p" && ! -L "$content_dir/$p" ]] && { chmod u+rwx "$content_dir/$p" 2>/dev/null || true; }
         mv -T "$content_dir/$p" "$old/$p" || { log "cannot move $content_dir/$p aside"; return 1; }
@@ -531,30 +644,69 @@ if $with_content; then
         [[ -d "$content_dir/$p" ]] || { log "$content_dir/$p is not there after the move"; return 1; }
       fi
     done
+    # The redirects, file by file: the live data/ stays, with everything else in it (issue 13).
+    if $swap_redirects; then
+      for p in "${REDIRECTS_FILES[@]/#/data/}"; do
+        if [[ -e "$content_dir/$p" || -L "$content_dir/$p" ]]; then
+          mkdir -p "$old/data" || { log "cannot create $old/data"; return 1; }
+          mv -T "$content_dir/$p" "$old/$p" || { log "cannot move $content_dir/$p aside"; return 1; }
+          moved_out+=("$p")
+        fi
+        if [[ -e "$incoming/$p" ]]; then
+          if [[ ! -e "$content_dir/data" ]]; then
+            mkdir -m 0755 "$content_dir/data" || { log "cannot create $content_dir/data"; return 1; }
+            made_data=true
+          fi
+          mv -T "$incoming/$p" "$content_dir/$p" || { log "cannot move the restored $p into $content_dir/data"; return 1; }
+          moved_in+=("$p")
+          [[ -f "$content_dir/$p" && ! -L "$content_dir/$p" ]] || { log "$content_dir/$p is not a file after the move"; return 1; }
+        fi
+      done
+      [[ ! -e "$incoming/data" ]] || rmdir "$incoming/data" || { log "$incoming/data holds more than the redirects"; return 1; }
+    fi
     local left
     left="$(find "$incoming" -mindepth 1 -maxdepth 1 -printf '%f ' | head -c 200)"
     [[ -z "$left" ]] || { log "$incoming still holds $left"; return 1; }
   }
   if ! swap_content; then
-    # Undo in reverse: restored folders back out, the live ones back in. A step that fails is named.
+    # Undo in reverse: restored folders and files back out, the live ones back in. A step that fails is named.
     stuck=()
-    for p in ${moved_in[@]+"${moved_in[@]}"}; do mv -T "$content_dir/$p" "$incoming/$p" || stuck+=("$content_dir/$p"); done
+    for p in ${moved_in[@]+"${moved_in[@]}"}; do
+      mkdir -p "$(dirname "$incoming/$p")" 2>/dev/null || true
+      mv -T "$content_dir/$p" "$incoming/$p" || stuck+=("$content_dir/$p")
+    done
     for p in ${moved_out[@]+"${moved_out[@]}"}; do mv -T "$old/$p" "$content_dir/$p" || stuck+=("$old/$p"); done
+    if $made_data; then rmdir "$content_dir/data" 2>/dev/null || stuck+=("$content_dir/data (created by this restore)"); fi
     back=()
     while read -r t; do [[ -n "$t" ]] && back+=("\`$db\`.\`$t\` TO \`$staging\`.\`$t\`"); done < <(base_tables "$db")
     while read -r t; do [[ -n "$t" ]] && back+=("\`$previous\`.\`$t\` TO \`$db\`.\`$t\`"); done < <(base_tables "$previous")
     db_back=rolled
     sql "CREATE DATABASE IF NOT EXISTS \`$staging\`; RENAME TABLE $(IFS=,; echo "${back[*]}")" || db_back="NOT rolled"
+    rmdir "$old/data" 2>/dev/null || true
     rmdir "$old" 2>/dev/null || true
     if ((${#stuck[@]})); then
       die "swapping the content directory failed and the content rollback is incomplete (database $db_back back): ${stuck[*]} could not be moved back" \
-        "Move the live folders from $old back into $content_dir by hand, fix the permissions on $content_dir, and re-run the restore"
+        "Move the live folders and files from $old back into $content_dir by hand, fix the permissions on $content_dir, and re-run the restore"
     fi
     die "swapping the content directory failed (see the line above); content rolled back, database $db_back back" "Check permissions and free space on $content_dir, then re-run the restore"
   fi
   log "content swapped: ${moved_in[*]:-nothing} restored; the previous content is removed"
   chmod -R u+rwX "$old" 2>/dev/null || true
   rm -rf "$old" || log "warning: could not remove the previous content in $old; the next restore removes it"
+  # What became of the uploads (issue 13).
+  if [[ "$set_storage" == s3 ]]; then
+    log "uploads: in media bucket $set_bucket (not in the set); ${SITE_FOLDERS[*]} restored, the content volume's ${UPLOAD_FOLDERS[*]} and data/ left as they were"
+  elif [[ "$media_storage" == s3 ]]; then
+    log "uploads: the set carries them (made with its uploads on the volume) and they are restored onto the content volume; Ghost's media-migrate init container copies them, and the redirects, into this site's media bucket when Ghost next starts"
+    if [[ -e "$content_dir/data/redirects.yaml" ]]; then
+      log "WARNING: the set's redirects are in data/redirects.yaml, which Ghost's S3 redirects store does not read, so media-migrate.sh refuses to start Ghost on this s3 site until it is converted to data/redirects.json (see that script's error)"
+    fi
+  else
+    log "uploads: restored from the set onto the content volume"
+  fi
+  if $set_legacy; then
+    log "the manifest of $backup_id has no media (the set predates issue 13): read as volume; data/redirects.* left as they were, the set never carried them"
+  fi
 fi
 
 # Finding 11: what this restore left in '$db' (to see rows written on the standby before the next restore),
