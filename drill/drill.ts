@@ -1,15 +1,19 @@
 // npm run drill: the DC -> DR data path, end to end, on 127.0.0.1.
 //
-// Two MariaDB servers (DC primary, DR standby), moto as S3 and Route 53, and a real Ghost on the primary. Creates
-// content through Ghost's Admin API, runs the backup Job's chain (components/backup/steps.ts: dump, physical copy,
-// export, fence, upload) against DC, the restore Job's chain into DR, boots a second Ghost on the DR data, and
-// proves DR == DC: CHECKSUM TABLE EXTENDED of every table, every post and the image served by DR Ghost, and equal
-// Admin API exports.
+// Two MariaDB servers (DC primary, DR standby), moto as S3 and Route 53, and a real Ghost on the primary. Both sites
+// keep Ghost's uploads in their region's media bucket (config mediaStorage s3, the default; issue 13): Ghost's pod
+// runs its init chain (seed, media step) before Ghost starts on S3. Creates content through Ghost's Admin API, runs
+// the backup Job's chain (components/backup/steps.ts: dump, physical copy, export, fence, upload) against DC, copies
+// the DC media bucket into the DR one (moto does not replicate: the copy stands in for S3 cross-region replication),
+// runs the restore Job's chain into DR, boots a second Ghost on the DR data and the DR bucket, and proves DR == DC:
+// CHECKSUM TABLE EXTENDED of every table, every post served by DR Ghost, the image's CDN URL in the post and its
+// object byte-identical in the DR bucket, the set's manifest naming the DC bucket, and equal Admin API exports.
 import * as fs from "fs";
 import * as path from "path";
+import { mediaBucketName } from "../components/media";
 import { openDrill } from "./lib/cases";
-import { backupIdOf, DATABASE, drillSteps, giveToPod, logSteps } from "./lib/datapath";
-import { Ghost, GhostExport, makePng, OWNER } from "./lib/ghost";
+import { backupIdOf, DATABASE, drillSteps, giveToPod, logSteps, Site } from "./lib/datapath";
+import { DRILL_CDN_URL, fetchGhost, Ghost, GhostExport, makePng, OWNER } from "./lib/ghost";
 import { diffChecksums } from "./lib/mariadb";
 import { GHOST_VERSION, log, runMain } from "./lib/proc";
 
@@ -27,19 +31,35 @@ const POSTS = [
     },
 ];
 
+/** Two region names, only to name the media buckets (mediaBucketName): the drill's S3 has no regions. */
+const MEDIA_REGIONS = { dc: "eu-west-1", dr: "eu-central-1" } as const;
+
 async function main(): Promise<boolean> {
     const ground = await openDrill("drill", { needGhost: true });
-    const { root, dcDb, drDb, moto, s3, dc, dr } = ground;
+    const { root, dcDb, drDb, moto, s3 } = ground;
     const BUCKET = s3.bucket;
+    const media = { dc: mediaBucketName(BUCKET, MEDIA_REGIONS.dc), dr: mediaBucketName(BUCKET, MEDIA_REGIONS.dr) };
+    moto.createBucket(media.dc);
+    moto.createBucket(media.dr);
+    // Both sites with mediaStorage s3: the backup and restore steps get MEDIA_STORAGE (and the dump MEDIA_BUCKET).
+    const dc: Site = { ...ground.dc, media: { storage: "s3", bucket: media.dc } };
+    const dr: Site = { ...ground.dr, media: { storage: "s3", bucket: media.dr } };
+    log(`media buckets ${media.dc} (dc) and ${media.dr} (dr); Ghost's cdnUrl ${DRILL_CDN_URL}`);
     dcDb.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
 
-    log(`starting Ghost ${GHOST_VERSION} on DC (first boot migrates an empty database)`);
-    const dcGhost = await Ghost.start("dc", dcDb, DATABASE, dc.contentDir, root);
+    log(`starting Ghost ${GHOST_VERSION} on DC with uploads in S3 (first boot migrates an empty database)`);
+    const dcGhost = await Ghost.start("dc", dcDb, DATABASE, dc.contentDir, root, {
+        s3: { bucket: media.dc, endpoint: moto.url },
+    });
 
     // 1. Content through the Admin API.
     await dcGhost.setupOwner();
     const png = makePng();
+    const uploadStarted = Date.now();
     const imageUrl = await dcGhost.uploadImage("drill-ünïcode.png", png);
+    const uploadSeconds = (Date.now() - uploadStarted) / 1000;
+    // Ghost's S3Storage.save(): <cdnUrl>/<key>, the key being the URL's path.
+    const imageKey = decodeURIComponent(new URL(imageUrl).pathname.slice(1));
     const posts: { title: string; url: string }[] = [];
     for (const [i, p] of POSTS.entries()) {
         const res = await dcGhost.api<{ posts: { title: string; url: string }[] }>("POST", "posts/?source=html", {
@@ -89,6 +109,7 @@ async function main(): Promise<boolean> {
     const manifest = JSON.parse(moto.getText(BUCKET, `${s3.prefix}${backupId}/manifest.json`)) as {
         artifacts: { name: string; bytes: number }[];
         database: { tableCount: number; ghostMigrationVersion: string };
+        media?: { storage?: string; bucket?: string };
     };
     log(
         `backup ${backupId} in ${backup.seconds.toFixed(1)}s: ${setKeys.map((k) => path.basename(k)).join(", ")}; migration ${manifest.database.ghostMigrationVersion}`,
@@ -101,6 +122,20 @@ async function main(): Promise<boolean> {
     if (moved.length > 0) {
         problems.push(`DC changed while the backup ran, so checksums cannot be compared: ${moved.join("; ")}`);
     }
+    const wantMedia = { storage: "s3", bucket: media.dc };
+    if (JSON.stringify(manifest.media) !== JSON.stringify(wantMedia)) {
+        problems.push(`the set's manifest says media ${JSON.stringify(manifest.media)}, not ${JSON.stringify(wantMedia)}`);
+    }
+    if (!imageUrl.startsWith(`${DRILL_CDN_URL}/content/images/`)) {
+        problems.push(`DC Ghost gave the image the URL ${imageUrl}, not one on ${DRILL_CDN_URL}/content/images/`);
+    }
+
+    // S3 cross-region replication, stood in for: moto has none, so the DC bucket is copied into the DR bucket.
+    const replicationSeconds = moto.replicate(media.dc, media.dr);
+    const replicated = moto.objects(media.dr).size;
+    log(
+        `moto does not replicate: aws s3 sync ${media.dc} -> ${media.dr} stands in for S3 cross-region replication (${replicated} objects in ${replicationSeconds.toFixed(1)}s)`,
+    );
     fs.mkdirSync(dr.contentDir, { recursive: true });
     const logical = await ground.run("restore", dr, { env: { RESTORE_MODE: "logical" } });
     logSteps(logical);
@@ -137,25 +172,36 @@ async function main(): Promise<boolean> {
     }
 
     // 4. DR Ghost on the restored database and content.
-    log("starting Ghost on DR (restored database and content)");
-    const drGhost = await Ghost.start("dr", drDb, DATABASE, dr.contentDir, root);
+    log("starting Ghost on DR (restored database and content, uploads in the DR bucket)");
+    const drGhost = await Ghost.start("dr", drDb, DATABASE, dr.contentDir, root, {
+        s3: { bucket: media.dr, endpoint: moto.url },
+    });
     await drGhost.login();
 
-    // 5b. Every post and the image, served by DR Ghost.
-    for (const post of posts) {
+    // 5b. Every post served by DR Ghost; the first shows the image on the CDN, whose key the DR bucket holds.
+    for (const [i, post] of posts.entries()) {
         const url = swapOrigin(post.url, drGhost.url);
-        const res = await fetch(url);
+        const res = await fetchGhost(url);
         const html = await res.text();
         if (!res.ok || !html.includes(post.title)) {
             problems.push(`DR serves ${url} with HTTP ${res.status}${res.ok ? " but without its title" : ""}`);
         }
+        if (i === 0 && res.ok && !html.includes(imageUrl)) {
+            problems.push(`DR serves ${url} without its image's CDN URL ${imageUrl}`);
+        }
     }
-    const drImageUrl = swapOrigin(imageUrl, drGhost.url);
-    const imageRes = await fetch(drImageUrl);
-    const image = Buffer.from(await imageRes.arrayBuffer());
-    if (!imageRes.ok || !image.equals(png)) {
+    const drObject = moto.objects(media.dr, imageKey).has(imageKey) ? moto.getBytes(media.dr, imageKey) : undefined;
+    if (!drObject?.equals(png)) {
         problems.push(
-            `DR serves the image ${drImageUrl} with HTTP ${imageRes.status}${imageRes.ok ? " but different bytes" : ""}`,
+            `s3://${media.dr}/${imageKey} ${drObject ? "differs from the uploaded PNG" : "is missing"}: DR would serve no image`,
+        );
+    }
+    // The site's own /content/images/... path (posts written before the switch to S3 hold it) leads to the same key.
+    const imagePath = new URL(imageUrl).pathname;
+    const served = await fetchGhost(`${drGhost.url}${imagePath}`, { redirect: "manual" });
+    if (served.status !== 301 || served.headers.get("location") !== imageUrl) {
+        problems.push(
+            `DR answers ${imagePath} with HTTP ${served.status} to ${served.headers.get("location") ?? "nowhere"}, not 301 to ${imageUrl}`,
         );
     }
 
@@ -179,6 +225,9 @@ async function main(): Promise<boolean> {
         `  fence           ${fenceLine(backup.steps.find((s) => s.output.includes("fence:"))?.output)}`,
         `  restore         logical ${logical.seconds.toFixed(1)}s (${logical.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}), physical ${restore.seconds.toFixed(1)}s (${restore.steps.map((s) => s.seconds.toFixed(1)).join(" + ")}); fetch + apply`,
         `  export compare  ignoring ${EXPORT_VOLATILE.join(", ")}`,
+        `  media           s3: s3://${media.dc} (dc), s3://${media.dr} (dr), served from ${DRILL_CDN_URL}; the set's manifest: ${JSON.stringify(manifest.media ?? null)}`,
+        `  image           upload ${uploadSeconds.toFixed(1)}s (Admin API -> S3Storage); object ${png.length} B, ${drObject?.equals(png) ? "byte-identical" : "NOT identical"} in the DR bucket at ${imageKey}`,
+        `  replication     stand-in (moto does not replicate): aws s3 sync dc -> dr, ${replicated} objects in ${replicationSeconds.toFixed(1)}s`,
         `  result          ${problems.length === 0 ? "PASS: DR equals DC" : `FAIL (${problems.length} problems)`}`,
         ...problems.map((p) => `    - ${p}`),
         "",

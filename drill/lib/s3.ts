@@ -2,6 +2,7 @@
 import { ChildProcess } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { DRILL_PATH, freePort, motoServer, sh, startDaemon, stopDaemon, waitFor } from "./proc";
@@ -69,6 +70,56 @@ export class Moto {
             "Contents[].Key",
         ]).trim();
         return out === "" || out === "None" ? [] : out.split(/\s+/).sort();
+    }
+
+    /** Every object under prefix with its size, by key (any key: listed as JSON, not split on white space). */
+    objects(bucket: string, prefix = ""): Map<string, number> {
+        const out = sh(
+            "aws",
+            [
+                "--endpoint-url",
+                this.url,
+                "--output",
+                "json",
+                "s3api",
+                "list-objects-v2",
+                "--bucket",
+                bucket,
+                "--prefix",
+                prefix,
+                "--query",
+                "Contents[].[Key,Size]",
+            ],
+            { ...process.env, ...FAKE_AWS_ENV, PATH: DRILL_PATH },
+        ).trim();
+        const rows = (out === "" ? null : JSON.parse(out)) as [string, number][] | null;
+        return new Map(rows ?? []);
+    }
+
+    /** Downloads every object under prefix into dir (key minus prefix = path), with one aws process. */
+    download(bucket: string, prefix: string, dir: string): void {
+        this.aws(["s3", "cp", "--only-show-errors", "--recursive", `s3://${bucket}/${prefix}`, dir]);
+    }
+
+    /** One object's bytes. */
+    getBytes(bucket: string, key: string): Buffer {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "drill-get-"));
+        try {
+            this.aws(["s3", "cp", "--only-show-errors", `s3://${bucket}/${key}`, path.join(tmp, "body")]);
+            return fs.readFileSync(path.join(tmp, "body"));
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+
+    /**
+     * S3 cross-region replication, stood in for: moto does not replicate, so this copies every object of `from` that
+     * `to` lacks or holds differently (`aws s3 sync`, server-side copies). Returns the seconds it took.
+     */
+    replicate(from: string, to: string): number {
+        const started = Date.now();
+        this.aws(["s3", "sync", "--only-show-errors", `s3://${from}`, `s3://${to}`]);
+        return (Date.now() - started) / 1000;
     }
 
     getText(bucket: string, key: string): string {
@@ -142,5 +193,69 @@ export class Moto {
 
     async stop(): Promise<void> {
         await stopDaemon(this.child);
+    }
+}
+
+/**
+ * A TCP gate in front of moto that can be closed, S3 becoming unreachable (every connection, open or new, is reset),
+ * and opened again. Unlike lib/cutproxy.ts it keeps its port, so a Ghost configured with it finds S3 again.
+ */
+export class S3Gate {
+    private isOpen = true;
+    private readonly sockets = new Set<net.Socket>();
+
+    private constructor(
+        private readonly server: net.Server,
+        readonly port: number,
+    ) {}
+
+    static async start(targetPort: number): Promise<S3Gate> {
+        const holder: { gate?: S3Gate } = {};
+        const server = net.createServer((client) => {
+            const gate = holder.gate as S3Gate;
+            client.unref();
+            if (!gate.isOpen) {
+                client.resetAndDestroy();
+                return;
+            }
+            const upstream = net.connect(targetPort, "127.0.0.1");
+            upstream.unref();
+            gate.sockets.add(client).add(upstream);
+            client.pipe(upstream);
+            upstream.pipe(client);
+            const close = () => {
+                client.destroy();
+                upstream.destroy();
+                gate.sockets.delete(client);
+                gate.sockets.delete(upstream);
+            };
+            client.on("error", close).on("close", close);
+            upstream.on("error", close).on("close", close);
+        });
+        server.unref();
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const address = server.address();
+        holder.gate = new S3Gate(server, typeof address === "object" && address !== null ? address.port : 0);
+        return holder.gate;
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    /** S3 unreachable: resets every connection through the gate and every new one. */
+    close(): void {
+        this.isOpen = false;
+        for (const s of this.sockets) s.resetAndDestroy();
+        this.sockets.clear();
+    }
+
+    open(): void {
+        this.isOpen = true;
+    }
+
+    async stop(): Promise<void> {
+        this.close();
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
     }
 }
