@@ -1,8 +1,9 @@
 /**
- * The ghost-dcdr policies as plain data and pure functions, one file per domain (./eks.ts, ./iam.ts, ./kubernetes.ts,
- * ./s3.ts; shapes and JSON readers in ./shared.ts), so the tests can run them without a gRPC server
+ * The ghost-dcdr policies as plain data and pure functions, one file per domain (./cloudfront.ts, ./eks.ts, ./iam.ts,
+ * ./kubernetes.ts, ./s3.ts; shapes and JSON readers in ./shared.ts), so the tests can run them without a gRPC server
  * (`new PolicyPack(...)` in ./index.ts starts one) and the pack can wrap them without changing a line.
  */
+import { CLOUDFRONT_RESOURCE_POLICIES, CLOUDFRONT_STACK_POLICIES } from "./cloudfront";
 import { EKS_POLICIES } from "./eks";
 import { IAM_POLICIES } from "./iam";
 import { KUBERNETES_POLICIES } from "./kubernetes";
@@ -12,8 +13,13 @@ import { EnforcementLevel, ResourcePolicy, StackPolicy, StackResource } from "./
 export type { StackResource } from "./shared";
 
 // The pack serves the policies in this order, and `pulumi preview` prints them in it.
-export const RESOURCE_POLICIES: readonly ResourcePolicy[] = [...EKS_POLICIES, ...IAM_POLICIES, ...KUBERNETES_POLICIES];
-export const STACK_POLICIES: readonly StackPolicy[] = S3_POLICIES;
+export const RESOURCE_POLICIES: readonly ResourcePolicy[] = [
+    ...EKS_POLICIES,
+    ...IAM_POLICIES,
+    ...KUBERNETES_POLICIES,
+    ...CLOUDFRONT_RESOURCE_POLICIES,
+];
+export const STACK_POLICIES: readonly StackPolicy[] = [...S3_POLICIES, ...CLOUDFRONT_STACK_POLICIES];
 
 /** A violation found by running the whole pack, for reports. */
 export interface Finding {

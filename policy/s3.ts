@@ -29,6 +29,9 @@ const TYPES = {
     bucketReplication: ["aws:s3/bucketReplicationConfig:BucketReplicationConfig"],
 } as const;
 
+/** Both spellings of an S3 bucket's type token; ./cloudfront.ts recognises an S3 origin by a dependency on one. */
+export const S3_BUCKET_TYPES: readonly string[] = TYPES.bucket;
+
 const isOneOf = (types: readonly string[]) => (r: StackResource) => types.includes(r.type);
 
 /** The ways other resources can name a bucket: its id (= its name) and its ARN. */
@@ -210,12 +213,13 @@ const s3TlsOnly = bucketCompanionPolicy(
 );
 
 /**
- * A backup bucket, known by its resource name: the program's two are `dc-backup-buckets-primary` and `-replica`, both
- * in the dc stack, each replicating into the other (stacks/site.ts). Tags cannot tell: every resource carries the
- * same project/site/stack/managed-by tags (stacks/config/site.ts).
+ * A bucket holding data we must not lose, known by its resource name: the backup buckets (`dc-backup-buckets-primary`
+ * and `-replica`) and, since issue 13, Ghost's media buckets (`dc-media-dc` and `dc-media-dr`: uploads exist nowhere
+ * else), all in the dc stack, each pair replicating both ways (stacks/site.ts, components/media). Tags cannot tell:
+ * every resource carries the same project/site/stack/managed-by tags (stacks/config/site.ts).
  */
-function isBackupBucket(b: StackResource): boolean {
-    return /backup/i.test(b.name);
+function mustBeReplicated(b: StackResource): boolean {
+    return /backup|media/i.test(b.name);
 }
 
 function replicationProblems(inputs: Props): string[] {
@@ -237,14 +241,15 @@ function replicationProblems(inputs: Props): string[] {
     return out;
 }
 
-const s3BackupReplicated: StackPolicy = {
-    name: "s3-backup-bucket-replicated",
+const s3BucketReplicated: StackPolicy = {
+    name: "s3-bucket-replicated",
     description:
-        'Every backup bucket (name contains "backup") replicates to the other region with an enabled rule that includes ' +
-        "SSE-KMS objects, unless it is itself a replica (the destination of a rule in this stack).",
+        'Every bucket holding data we must not lose (name contains "backup" or "media": backups, Ghost\'s uploads) ' +
+        "replicates to the other region with an enabled rule that includes SSE-KMS objects, unless it is itself a " +
+        "replica (the destination of a rule in this stack).",
     enforcementLevel: "mandatory",
     remediation:
-        "Add aws.s3.BucketReplicationConfig on the backup bucket: role, an Enabled rule to the peer region's bucket ARN, " +
+        "Add aws.s3.BucketReplicationConfig on the bucket: role, an Enabled rule to the peer region's bucket ARN, " +
         "sourceSelectionCriteria.sseKmsEncryptedObjects Enabled and destination.encryptionConfiguration.replicaKmsKeyId.",
     validateStack(resources) {
         const { buckets, companions, of } = companionsByBucket(resources, TYPES.bucketReplication);
@@ -264,12 +269,12 @@ const s3BackupReplicated: StackPolicy = {
         );
         const destinationDeps = new Set(companions.flatMap((c) => c.propertyDependencies?.rules ?? []));
         const isReplica = (b: StackResource) => destinationDeps.has(b.urn) || bucketArns(b).some((a) => destinations.has(a));
-        for (const b of buckets.filter(isBackupBucket)) {
+        for (const b of buckets.filter(mustBeReplicated)) {
             if (isReplica(b) || of(b).length > 0) continue;
             out.push({
                 urn: b.urn,
                 message:
-                    `Backup bucket ${b.name} is not replicated: losing its region loses the backups. Fix: add ` +
+                    `Bucket ${b.name} holds backups or media and is not replicated: losing its region loses them. Fix: add ` +
                     'aws.s3.BucketReplicationConfig { bucket: <bucket>.id, role, rules: [{ status: "Enabled", destination: ' +
                     "{ bucket: <peer-region bucket ARN>, encryptionConfiguration: { replicaKmsKeyId } }, sourceSelectionCriteria: " +
                     '{ sseKmsEncryptedObjects: { status: "Enabled" } } }] }.',
@@ -285,5 +290,5 @@ export const S3_POLICIES: readonly StackPolicy[] = [
     s3EncryptionKms,
     s3PublicAccessBlocked,
     s3TlsOnly,
-    s3BackupReplicated,
+    s3BucketReplicated,
 ];

@@ -8,11 +8,14 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { RESOURCE_POLICIES, STACK_POLICIES } from "../../policy/policies";
+import { S3_POLICIES } from "../../policy/s3";
 import { Props } from "../../policy/shared";
 import { wireSecret } from "../../tools/mocks";
 import { json } from "./helpers";
 
 const ROOT = path.join(__dirname, "..", "..");
+/** How the engine sends a value not known until deployment (@pulumi/pulumi's runtime unknown sentinel). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 describe("policy pack served by @pulumi/policy (gRPC, as the Pulumi CLI runs it)", function () {
     this.timeout(60000);
@@ -99,7 +102,7 @@ describe("policy pack served by @pulumi/policy (gRPC, as the Pulumi CLI runs it)
             /ConfigMap key "DB_PASSWORD" holds a literal/,
         );
         const unknown = await analyze("eks:index:Cluster", {
-            encryptionConfigKeyArn: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+            encryptionConfigKeyArn: UNKNOWN,
             endpointPrivateAccess: true,
         });
         const diagnostics = unknown.getDiagnosticsList().filter((d) => d.getPolicyname() === "eks-secrets-encryption-cmk");
@@ -108,17 +111,71 @@ describe("policy pack served by @pulumi/policy (gRPC, as the Pulumi CLI runs it)
         assert.equal(diagnostics[0].getEnforcementlevel(), analyzerProto.EnforcementLevel.ADVISORY);
     });
 
-    it("runs the stack policies over the whole stack", async () => {
-        const bucket = new analyzerProto.AnalyzerResource()
-            .setType("aws:s3/bucket:Bucket")
-            .setName("dc-backups")
-            .setUrn("urn:pulumi:dc::ghost-dcdr::aws:s3/bucket:Bucket::dc-backups")
+    const stackResource = (
+        type: string,
+        name: string,
+        properties: Props,
+        propertyDependencies: Record<string, string[]> = {},
+    ) => {
+        const r = new analyzerProto.AnalyzerResource()
+            .setType(type)
+            .setName(name)
+            .setUrn(`urn:pulumi:dc::ghost-dcdr::${type}::${name}`)
             .setOptions(new analyzerProto.AnalyzerResourceOptions())
-            .setProperties(Struct.fromJavaScript({ bucket: "ghost-dcdr-dc-backups" }));
-        const request = new analyzerProto.AnalyzeStackRequest().setResourcesList([bucket]);
-        const response = await unary<analyzerProto.AnalyzeResponse>((done) => client.analyzeStack(request, done));
+            .setProperties(Struct.fromJavaScript(properties as never));
+        for (const [key, urns] of Object.entries(propertyDependencies)) {
+            r.getPropertydependenciesMap().set(key, new analyzerProto.AnalyzerPropertyDependencies().setUrnsList(urns));
+        }
+        return r;
+    };
+    const analyzeStack = (resources: analyzerProto.AnalyzerResource[]) =>
+        unary<analyzerProto.AnalyzeResponse>((done) =>
+            client.analyzeStack(new analyzerProto.AnalyzeStackRequest().setResourcesList(resources), done),
+        );
+
+    it("runs the stack policies over the whole stack", async () => {
+        const bucket = stackResource("aws:s3/bucket:Bucket", "dc-backups", { bucket: "ghost-dcdr-dc-backups" });
+        const response = await analyzeStack([bucket]);
         const byPolicy = new Map(response.getDiagnosticsList().map((d) => [d.getPolicyname(), d]));
-        assert.deepEqual([...byPolicy.keys()].sort(), STACK_POLICIES.map((p) => p.name).sort());
-        assert.equal(byPolicy.get("s3-backup-bucket-replicated")?.getUrn(), bucket.getUrn());
+        assert.deepEqual([...byPolicy.keys()].sort(), S3_POLICIES.map((p) => p.name).sort());
+        assert.equal(byPolicy.get("s3-bucket-replicated")?.getUrn(), bucket.getUrn());
+    });
+
+    it("finds an S3 origin by its dependency on a bucket, and defers while its domain name is unknown", async () => {
+        const bucket = stackResource("aws:s3/bucket:Bucket", "dc-media-dc", {});
+        const origin = { originId: "dc", domainName: "uploads.example.net" };
+        const cdn = (origins: Props[]) =>
+            stackResource(
+                "aws:cloudfront/distribution:Distribution",
+                "dc-media-cdn",
+                { origins, defaultCacheBehavior: { targetOriginId: "dc", viewerProtocolPolicy: "https-only" } },
+                { origins: [bucket.getUrn()] },
+            );
+        const oacOf = async (origins: Props[]) =>
+            (await analyzeStack([bucket, cdn(origins)]))
+                .getDiagnosticsList()
+                .filter((d) => d.getPolicyname() === "cloudfront-s3-origin-oac");
+
+        const known = await oacOf([origin]);
+        assert.equal(known.length, 1);
+        assert.equal(known[0].getUrn(), "urn:pulumi:dc::ghost-dcdr::aws:cloudfront/distribution:Distribution::dc-media-cdn");
+        assert.match(
+            known[0].getMessage(),
+            /origin "dc" \(uploads\.example\.net\) is an S3 bucket read without an Origin Access Control/,
+        );
+        assert.equal(known[0].getEnforcementlevel(), analyzerProto.EnforcementLevel.MANDATORY);
+
+        const unknown = await oacOf([{ ...origin, domainName: UNKNOWN }]);
+        assert.equal(unknown.length, 1);
+        assert.match(unknown[0].getMessage(), /can't run policy 'cloudfront-s3-origin-oac'.*during preview/);
+        assert.equal(unknown[0].getEnforcementlevel(), analyzerProto.EnforcementLevel.ADVISORY);
+    });
+
+    it("defers the CloudFront grant check while a bucket policy waits for the distribution's ARN", async () => {
+        const response = await analyze("aws:s3/bucketPolicy:BucketPolicy", { bucket: "b", policy: UNKNOWN });
+        const diagnostics = response.getDiagnosticsList().filter((d) => d.getPolicyname() === "cloudfront-grant-scoped");
+        assert.equal(diagnostics.length, 1);
+        assert.match(diagnostics[0].getMessage(), /can't run policy 'cloudfront-grant-scoped'.*during preview/);
+        assert.equal(diagnostics[0].getEnforcementlevel(), analyzerProto.EnforcementLevel.ADVISORY);
     });
 });

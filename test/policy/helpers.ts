@@ -1,9 +1,9 @@
 /**
- * What the per-domain policy tests share: document builders, and the two tests every resource policy gets (it passes
- * its compliant cases, and flags each violating one with the expected message and a `Fix:`).
+ * What the per-domain policy tests share: document builders, and the two tests every resource or stack policy gets
+ * (it passes its compliant cases, and flags each violating one with the expected message and a `Fix:`).
  */
 import { strict as assert } from "node:assert";
-import { Props, ResourcePolicy } from "../../policy/shared";
+import { Props, ResourcePolicy, StackPolicy, StackResource } from "../../policy/shared";
 import { MOCK_ACCOUNT } from "../../tools/mocks";
 
 export const json = (v: unknown) => JSON.stringify(v);
@@ -39,6 +39,46 @@ export function resourcePolicyTests(policies: readonly ResourcePolicy[], cases: 
                     `${type} ${json(inputs)}: expected ${message}, got ${json(messages)}`,
                 );
                 for (const m of messages) assert.match(m, /Fix: /);
+            }
+        });
+    }
+}
+
+/** A resource as a stack policy sees it, its URN built from type and name. */
+export function stackResource(
+    type: string,
+    name: string,
+    inputs: Props,
+    propertyDependencies?: Record<string, string[]>,
+): StackResource {
+    return { type, name, urn: `urn:pulumi:dc::ghost-dcdr::${type}::${name}`, id: `${name}-id`, inputs, propertyDependencies };
+}
+
+/** Compliant stacks and violating ones (with the expected message) for every stack policy of a domain, by name. */
+export type StackCases = Record<string, { pass: StackResource[][]; fail: [StackResource[], RegExp][] }>;
+
+/** Defines, for each of `policies`, a test over its compliant stacks and one over its violating stacks. */
+export function stackPolicyTests(policies: readonly StackPolicy[], cases: StackCases): void {
+    assert.deepEqual(Object.keys(cases).sort(), policies.map((p) => p.name).sort(), "one case table entry per policy");
+    for (const p of policies) {
+        const { pass, fail } = cases[p.name] ?? { pass: [], fail: [] };
+        it(`${p.name}: passes compliant stacks`, () => {
+            assert.ok(pass.length > 0);
+            for (const resources of pass) {
+                assert.deepEqual(p.validateStack(resources), [], resources.map((r) => r.name).join(", "));
+            }
+        });
+        it(`${p.name}: flags the resource to fix`, () => {
+            assert.ok(fail.length > 0);
+            for (const [resources, message] of fail) {
+                const violations = p.validateStack(resources);
+                const hit = violations.find((v) => message.test(v.message));
+                assert.ok(hit, `expected ${message}, got ${json(violations)}`);
+                assert.ok(
+                    resources.some((r) => r.urn === hit.urn),
+                    "names a resource of the stack",
+                );
+                for (const v of violations) assert.match(v.message, /Fix: /);
             }
         });
     }

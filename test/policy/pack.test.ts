@@ -70,7 +70,7 @@ for (const [stack, config] of Object.entries({ dc: DC, dr: DR })) {
             assert.equal(mandatory.length, 0, `${stack} violates its own policy pack:\n${mandatory.map(line).join("\n")}`);
         });
 
-        it("actually checks the platform's clusters, nodes, roles, policies, releases and backup buckets", () => {
+        it("actually checks the platform's clusters, nodes, roles, policies, releases and backup and media buckets", () => {
             const checked = (policy: string) => {
                 const p = RESOURCE_POLICIES.find((x) => x.name === policy);
                 return resources.filter((r) => p?.resourceTypes.includes(r.type)).length;
@@ -80,16 +80,86 @@ for (const [stack, config] of Object.entries({ dc: DC, dr: DR })) {
             assert.ok(checked("iam-irsa-trust-sub-and-aud") >= 3, "one IRSA role per controller");
             assert.ok(checked("iam-wildcard-resource-allowlist") >= 3);
             assert.ok(checked("helm-release-pinned-version") >= 2);
-            // A backup bucket is known by its name alone: with their replication gone, every bucket of the program
-            // (both in dc, none in dr) must be flagged, or a rename has silently switched the policy off.
+            // A bucket that must be replicated is known by its name alone: with their replication gone, every bucket of
+            // the program (backups and media, all in dc, none in dr) must be flagged, or a rename has silently switched
+            // the policy off.
             const buckets = resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
             const unreplicated = resources.filter((r) => r.type !== "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
-            const flagged = runPack(unreplicated).filter((f) => f.policy === "s3-backup-bucket-replicated");
+            const flagged = runPack(unreplicated).filter((f) => f.policy === "s3-bucket-replicated");
+            assert.deepEqual(flagged.map((f) => f.urn).sort(), buckets.map((b) => b.urn).sort());
             assert.deepEqual(
-                flagged.map((f) => f.urn),
-                buckets.map((b) => b.urn),
+                buckets.map((b) => b.name).sort(),
+                stack === "dc" ? ["dc-backup-buckets-primary", "dc-backup-buckets-replica", "dc-media-dc", "dc-media-dr"] : [],
             );
-            assert.equal(buckets.length, stack === "dc" ? 2 : 0);
+        });
+
+        it("actually checks the media CDN: its distribution, OAC, and every grant to CloudFront (dc only)", () => {
+            const dc = stack === "dc";
+            const of = (type: string) => resources.filter((r) => r.type === type);
+            const distributions = of("aws:cloudfront/distribution:Distribution");
+            const oacs = of("aws:cloudfront/originAccessControl:OriginAccessControl");
+            assert.deepEqual(
+                [...distributions, ...oacs].map((r) => r.name),
+                dc ? ["dc-media-cdn", "dc-media-oac"] : [],
+            );
+            // Each check, given the program's resources broken the way it guards against, flags exactly those.
+            const flaggedBy = (policy: string, broken: StackResource[]) =>
+                runPack(broken)
+                    .filter((f) => f.policy === policy)
+                    .map((f) => f.urn.split("::").pop())
+                    .filter((name, i, all) => all.indexOf(name) === i)
+                    .sort();
+            const distribution = dc ? ["dc-media-cdn"] : [];
+            const edit = (type: string, change: (inputs: Props) => Props) =>
+                resources.map((r) => (r.type === type ? { ...r, inputs: change(r.inputs) } : r));
+            const editDistribution = (change: (inputs: Props) => Props) =>
+                edit("aws:cloudfront/distribution:Distribution", change);
+            const allowAll = editDistribution((d) => ({
+                ...d,
+                defaultCacheBehavior: { ...(d.defaultCacheBehavior as Props), viewerProtocolPolicy: "allow-all" },
+            }));
+            assert.deepEqual(flaggedBy("cloudfront-viewer-https", allowAll), distribution);
+            const defaultCertificate = editDistribution((d) => ({
+                ...d,
+                viewerCertificate: { cloudfrontDefaultCertificate: true },
+            }));
+            assert.deepEqual(flaggedBy("cloudfront-viewer-tls", defaultCertificate), distribution);
+            const withoutOac = editDistribution((d) => ({
+                ...d,
+                origins: (d.origins as Props[]).map(({ originAccessControlId: _, ...o }) => o),
+            }));
+            assert.deepEqual(flaggedBy("cloudfront-s3-origin-oac", withoutOac), distribution);
+            const withoutGroup = editDistribution((d) => ({
+                ...d,
+                originGroups: [],
+                defaultCacheBehavior: { ...(d.defaultCacheBehavior as Props), targetOriginId: "dc" },
+            }));
+            assert.deepEqual(flaggedBy("cloudfront-s3-origin-failover", withoutGroup), distribution);
+            const unsigned = edit("aws:cloudfront/originAccessControl:OriginAccessControl", (o) => ({
+                ...o,
+                signingBehavior: "never",
+            }));
+            assert.deepEqual(flaggedBy("cloudfront-oac-sigv4-always", unsigned), dc ? ["dc-media-oac"] : []);
+            // Both media bucket policies and both media keys grant CloudFront; without their SourceArn condition, all four
+            // (and nothing else of the program) are flagged.
+            const unconditioned = resources.map((r) =>
+                typeof r.inputs.policy === "string" && r.inputs.policy.includes("cloudfront.amazonaws.com")
+                    ? {
+                          ...r,
+                          inputs: {
+                              ...r.inputs,
+                              policy: r.inputs.policy.replace(
+                                  /"Condition":\{"StringEquals":\{"AWS:SourceArn":"[^"]*"\}\}/g,
+                                  '"Condition":{}',
+                              ),
+                          },
+                      }
+                    : r,
+            );
+            assert.deepEqual(
+                flaggedBy("cloudfront-grant-scoped", unconditioned),
+                dc ? ["dc-media-dc-policy", "dc-media-dr-policy", "dc-media-key", "dc-media-key-replica"] : [],
+            );
         });
     });
 }

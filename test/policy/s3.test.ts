@@ -1,14 +1,10 @@
-import { strict as assert } from "node:assert";
 import { tlsOnlyPolicy } from "../../components/backup/buckets";
 import { S3_POLICIES } from "../../policy/s3";
 import { Props, StackResource } from "../../policy/shared";
-import { json, KEY_ARN, statement } from "./helpers";
+import { json, KEY_ARN, stackPolicyTests, StackCases, stackResource as res, statement } from "./helpers";
 
 // ---- S3 stack fixtures: a bucket is compliant with its five companions; each case removes or breaks one.
 
-function res(type: string, name: string, inputs: Props, propertyDependencies?: Record<string, string[]>): StackResource {
-    return { type, name, urn: `urn:pulumi:dc::ghost-dcdr::${type}::${name}`, id: `${name}-id`, inputs, propertyDependencies };
-}
 const TLS_POLICY = (bucket: string) => json(tlsOnlyPolicy(`arn:aws:s3:::${bucket}`));
 const REPLICATION_RULE = {
     id: "to-dr",
@@ -56,7 +52,7 @@ const drop = (type: string) => (r: StackResource) => (r.type === type ? undefine
 const edit = (type: string, inputs: Props) => (r: StackResource) =>
     r.type === type ? { ...r, inputs: { ...r.inputs, ...inputs } } : r;
 
-const STACK_CASES: Record<string, { pass: StackResource[][]; fail: [StackResource[], RegExp][] }> = {
+const STACK_CASES: StackCases = {
     "s3-bucket-versioning": {
         pass: [
             bucketSet(),
@@ -141,10 +137,10 @@ const STACK_CASES: Record<string, { pass: StackResource[][]; fail: [StackResourc
             ],
         ],
     },
-    "s3-backup-bucket-replicated": {
+    "s3-bucket-replicated": {
         pass: [
             bucketSet(),
-            // Not a backup bucket: no replication needed.
+            // Neither a backup nor a media bucket: no replication needed.
             bucketSet("assets", drop("aws:s3/bucketReplicationConfig:BucketReplicationConfig")),
             // The destination of a rule in this stack is a replica.
             [
@@ -168,7 +164,12 @@ const STACK_CASES: Record<string, { pass: StackResource[][]; fail: [StackResourc
         fail: [
             [
                 bucketSet("dc-backups", drop("aws:s3/bucketReplicationConfig:BucketReplicationConfig")),
-                /Backup bucket dc-backups is not replicated.*Fix: add aws\.s3\.BucketReplicationConfig/,
+                /Bucket dc-backups holds backups or media and is not replicated.*Fix: add aws\.s3\.BucketReplicationConfig/,
+            ],
+            // Ghost's uploads (issue 13): a media bucket is data we must not lose, like a backup.
+            [
+                bucketSet("dc-media-dc", drop("aws:s3/bucketReplicationConfig:BucketReplicationConfig")),
+                /Bucket dc-media-dc holds backups or media and is not replicated: losing its region loses them/,
             ],
             [
                 bucketSet(
@@ -193,26 +194,5 @@ const STACK_CASES: Record<string, { pass: StackResource[][]; fail: [StackResourc
 };
 
 describe("S3 policies: each on a compliant and a violating bucket", () => {
-    assert.deepEqual(Object.keys(STACK_CASES).sort(), S3_POLICIES.map((p) => p.name).sort(), "one case table entry per policy");
-    for (const p of S3_POLICIES) {
-        const cases = STACK_CASES[p.name] ?? { pass: [], fail: [] };
-        it(`${p.name}: passes compliant buckets`, () => {
-            assert.ok(cases.pass.length > 0);
-            for (const resources of cases.pass)
-                assert.deepEqual(p.validateStack(resources), [], resources.map((r) => r.name).join(", "));
-        });
-        it(`${p.name}: flags the bucket or companion to fix`, () => {
-            assert.ok(cases.fail.length > 0);
-            for (const [resources, message] of cases.fail) {
-                const violations = p.validateStack(resources);
-                const hit = violations.find((v) => message.test(v.message));
-                assert.ok(hit, `expected ${message}, got ${json(violations)}`);
-                assert.ok(
-                    resources.some((r) => r.urn === hit.urn),
-                    "names a resource of the stack",
-                );
-                for (const v of violations) assert.match(v.message, /Fix: /);
-            }
-        });
-    }
+    stackPolicyTests(S3_POLICIES, STACK_CASES);
 });
