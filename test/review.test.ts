@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { switchTimeEstimate } from "../components/dns";
 import { billOfMaterials, lifecycleSteadyState, loadPriceBook, PriceBook, priceBill } from "../tools/review/cost";
-import { runsPerMonth } from "../tools/review/cron";
+import { longestGapS, runsPerMonth } from "../tools/review/cron";
 import { externalDnsTxtName } from "../tools/review/dns";
 import { PlannedResource } from "../tools/review/inventory";
 import { layersOf } from "../tools/review/layers";
@@ -103,6 +103,29 @@ describe("review: pure helpers", () => {
         assert.equal(runsPerMonth("61 * * * *"), undefined);
     });
 
+    it("finds a schedule's longest gap between runs on the calendar, not its average interval", () => {
+        const h = 3600;
+        const table: [string, number | undefined][] = [
+            ["0 * * * *", h],
+            ["*/15 * * * *", h / 4],
+            ["@daily", 24 * h],
+            ["0 3,9 * * *", 18 * h],
+            ["0 3 * * 1-5", 72 * h],
+            ["0 0 1 * *", 31 * 24 * h],
+            ["0 0 13 * 5", 7 * 24 * h],
+            ["0 0 29 2 *", (4 * 365 + 1) * 24 * h],
+            ["0 * * *", undefined],
+        ];
+        assert.deepEqual(
+            table.map(([s]) => [s, longestGapS(s)]),
+            table,
+        );
+        assert.ok(
+            (730 * 3600) / runsPerMonth("0 3 * * 1-5")! < longestGapS("0 3 * * 1-5")!,
+            "the weekend is longer than the average",
+        );
+    });
+
     it("labels the mocks' placeholders, and not the stack file's values", () => {
         const ph = new Placeholders(["dc-role", "dc-network-vpc", "dc-key"], ["arn:aws:iam::123456789012:role/platform-admin"]);
         for (const v of [
@@ -152,8 +175,20 @@ describe("review: pure helpers", () => {
         const child = res("awsx:ec2:Vpc", "n-vpc", {}, { parent: vpc.urn });
         const content = res("ghost-dcdr:ghost:GhostContent", "gc");
         const other = res("ghost-dcdr:newthing:Thing", "x");
-        const layers = layersOf([vpc, child, content, other]);
-        assert.deepEqual([layers.get(child.urn), layers.get(content.urn), layers.get(other.urn)], ["network", "data", "other"]);
+        const media = res("ghost-dcdr:media:MediaStore", "m");
+        // The media store's certificate is a Certificate component, like the DNS layer's: its top-level parent decides.
+        const mediaCert = res("ghost-dcdr:certificate:Certificate", "m-certificate", {}, { parent: media.urn });
+        const layers = layersOf([vpc, child, content, other, media, mediaCert]);
+        assert.deepEqual(
+            [
+                layers.get(child.urn),
+                layers.get(content.urn),
+                layers.get(other.urn),
+                layers.get(media.urn),
+                layers.get(mediaCert.urn),
+            ],
+            ["network", "data", "other", "media", "media"],
+        );
     });
 });
 

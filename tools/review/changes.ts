@@ -35,7 +35,7 @@ export interface ChangeReport {
     readonly domain: string[];
     /** Workloads that start or stop: Deployment replicas, one-off Jobs, Helm releases, what the Ingress serves. */
     readonly startsAndStops: string[];
-    /** The stack outputs that change (role, active, failover). */
+    /** The stack outputs that change (role, active, failover, where the uploads are). */
     readonly outputs: InputChange[];
 }
 
@@ -189,7 +189,7 @@ export function changeReport(base: PlanSide, next: PlanSide): ChangeReport {
         }
     }
 
-    const outputs = ["role", "active", "failover", "externalDnsEnabled"].flatMap((k) =>
+    const outputs = ["role", "active", "failover", "externalDnsEnabled", "mediaStorage"].flatMap((k) =>
         diffInputs(base.outputs[k], next.outputs[k], k).map((c) => ({ ...c })),
     );
     return { added, removed, changed, cronJobs, domain, startsAndStops, outputs };

@@ -16,6 +16,8 @@ import {
     rootVolumeGi,
     servesMaintenance,
 } from "./inventory";
+import { mediaFacts, mediaResources, outboundReplication } from "./media";
+import { providerRegions, regionOf } from "./regions";
 import { nodeGroupFacts, vpcFacts } from "./remote";
 import { asArray, asBoolean, asNumber, asString, get, usd } from "./values";
 
@@ -97,22 +99,6 @@ export interface BillContext {
     /** The stack's region: resources without an explicit AWS provider (components, Kubernetes objects) run there. */
     readonly region: string;
     readonly assumptions: Readonly<Record<string, Assumption>>;
-}
-
-/** Region of each explicit AWS provider, by URN, from the planned providers' inputs. */
-export function providerRegions(resources: readonly PlannedResource[]): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const r of resources) {
-        const region = asString(r.inputs.region);
-        if (r.type === "pulumi:providers:aws" && region) out.set(r.urn, region);
-    }
-    return out;
-}
-
-/** The region a resource is created in: its explicit AWS provider's, else the stack's. */
-export function regionOf(r: PlannedResource, regions: Map<string, string>, fallback: string): string {
-    const urn = r.provider?.split("::").slice(0, -1).join("::");
-    return (urn && regions.get(urn)) ?? fallback;
 }
 
 const value = (ctx: BillContext, key: string): number => {
@@ -281,7 +267,9 @@ export function billOfMaterials(resources: readonly PlannedResource[], ctx: Bill
         });
     }
 
-    const buckets = resources.filter((x) => x.type === "aws:s3/bucket:Bucket");
+    // The backup buckets: every bucket but the media store's (those hold uploads, not backup sets; priced below).
+    const media = new Set(mediaResources(resources).map((r) => r.urn));
+    const buckets = resources.filter((x) => x.type === "aws:s3/bucket:Bucket" && !media.has(x.urn));
     if (buckets.length) {
         const backup = dataJobs(resources).backup;
         const runs = runsPerMonth(asString(get(backup?.inputs, "spec", "schedule")) ?? "") ?? 0;
@@ -306,7 +294,9 @@ export function billOfMaterials(resources: readonly PlannedResource[], ctx: Bill
             }
         }
         // Each set crosses regions once: from the bucket it is written to (this stack's region while it is active).
-        const replicated = resources.some((x) => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        const replicated = resources.some(
+            (x) => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && !media.has(x.urn),
+        );
         if (replicated) {
             items.push({
                 key: "s3.replicationTransfer",
@@ -318,6 +308,9 @@ export function billOfMaterials(resources: readonly PlannedResource[], ctx: Bill
         }
     }
 
+    items.push(...mediaBill(resources, ctx));
+
+    // Every customer managed key, the media store's pair included (a multi-region replica is billed as a key).
     const keys = resources.filter((x) => x.type === "aws:kms/key:Key" || x.type === "aws:kms/replicaKey:ReplicaKey");
     for (const region of [...new Set(keys.map(where))].sort()) {
         const here = keys.filter((k) => where(k) === region);
@@ -345,6 +338,67 @@ export function billOfMaterials(resources: readonly PlannedResource[], ctx: Bill
                 basis: `${hc.name}: ${features.join(", ")}`,
             });
         }
+    }
+    return items;
+}
+
+/**
+ * The media store's usage (its KMS keys are priced with the others): the uploads in each bucket, their one crossing to
+ * the other region (and RTC on it), and the CDN's traffic. Nothing without a media store (dr, mediaStorage=volume).
+ */
+function mediaBill(resources: readonly PlannedResource[], ctx: BillContext): BillItem[] {
+    const f = mediaFacts(resources, ctx.region);
+    if (!f) return [];
+    const items: BillItem[] = [];
+    const stored = value(ctx, "mediaStoredGb");
+    for (const b of f.buckets) {
+        items.push({
+            key: "s3.standard",
+            region: b.region,
+            quantity: stored,
+            basis: `${b.name}: the uploads in S3 Standard (every upload is in both media buckets)`,
+            assumptions: ["mediaStoredGb"],
+        });
+    }
+    // An upload lands in the active site's bucket and crosses regions once (the other direction carries nothing).
+    const out = outboundReplication(f, ctx.region);
+    if (out) {
+        const gb = value(ctx, "mediaUploadGbPerMonth");
+        const basis = `${out.from.name} -> ${out.to}: each month's new uploads, replicated once to ${out.toRegion ?? "the other region"}`;
+        items.push({
+            key: "s3.replicationTransfer",
+            region: out.from.region,
+            quantity: gb,
+            basis,
+            assumptions: ["mediaUploadGbPerMonth"],
+        });
+        if (out.rtc) {
+            items.push({
+                key: "s3.replicationTimeControl",
+                region: out.from.region,
+                quantity: gb,
+                basis: `${basis}, with Replication Time Control`,
+                assumptions: ["mediaUploadGbPerMonth"],
+            });
+        }
+    }
+    if (f.cdn) {
+        // CloudFront bills by the edge that answers, not by a region: one price for the edges of the price class.
+        const where = `${f.cdn.aliases.join(", ")} (${f.cdn.priceClass})`;
+        items.push({
+            key: "cloudfront.dataTransferOut",
+            region: "*",
+            quantity: value(ctx, "mediaCdnGbPerMonth"),
+            basis: `${where}: uploads served to visitors`,
+            assumptions: ["mediaCdnGbPerMonth"],
+        });
+        items.push({
+            key: "cloudfront.httpsRequests",
+            region: "*",
+            quantity: value(ctx, "mediaCdnRequestsPerMonth") / 10_000,
+            basis: `${where}: ${value(ctx, "mediaCdnRequestsPerMonth").toLocaleString("en-US")} HTTPS requests (HTTP redirects to HTTPS)`,
+            assumptions: ["mediaCdnRequestsPerMonth"],
+        });
     }
     return items;
 }

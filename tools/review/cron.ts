@@ -1,6 +1,7 @@
 /**
  * How often a Kubernetes CronJob schedule (five fields, as batch/v1 takes it) runs in an average month, for the cost
- * estimate. Pure. Months and weekdays are averaged (730 hours a month), not counted on a calendar.
+ * estimate, and the longest wait between two runs, for the recovery point. Pure. Runs a month are averaged (730 hours
+ * a month), not counted on a calendar; the longest gap is counted on one (days of week and month matter there).
  */
 
 /** The hours in the average month AWS prices by (8,760 / 12). */
@@ -37,8 +38,8 @@ function fieldValues(field: string, min: number, max: number): Set<number> | und
     return out;
 }
 
-/** Average runs per month of a schedule; undefined when the schedule is not a plain five-field one this reads. */
-export function runsPerMonth(schedule: string): number | undefined {
+/** The values each field of a five-field schedule selects; undefined when a field is not understood. */
+function parse(schedule: string) {
     const fields = (MACROS[schedule.trim()] ?? schedule).trim().split(/\s+/);
     if (fields.length !== 5) return undefined;
     const [minute, hour, dom, month, dow] = fields;
@@ -48,11 +49,51 @@ export function runsPerMonth(schedule: string): number | undefined {
     const months = fieldValues(month, 1, 12);
     const dows = fieldValues(dow.replace(/\b7\b/g, "0"), 0, 6);
     if (!minutes || !hours || !doms || !months || !dows) return undefined;
+    return { minutes, hours, doms, months, dows, anyDom: dom === "*", anyMonth: month === "*", anyDow: dow === "*" };
+}
+
+/** Average runs per month of a schedule; undefined when the schedule is not a plain five-field one this reads. */
+export function runsPerMonth(schedule: string): number | undefined {
+    const p = parse(schedule);
+    if (!p) return undefined;
     // cron runs on a day when the day of month or the day of week matches, if either is restricted (both: either).
-    const domShare = dom === "*" ? 1 : doms.size / 31;
-    const dowShare = dow === "*" ? 1 : dows.size / 7;
-    const dayShare =
-        dom !== "*" && dow !== "*" ? Math.min(1, domShare + dowShare - domShare * dowShare) : dom === "*" ? dowShare : domShare;
-    const perDay = minutes.size * hours.size;
-    return perDay * DAYS_PER_MONTH * dayShare * (months.size / 12);
+    const domShare = p.anyDom ? 1 : p.doms.size / 31;
+    const dowShare = p.anyDow ? 1 : p.dows.size / 7;
+    const dayShare = !p.anyDom && !p.anyDow ? Math.min(1, domShare + dowShare - domShare * dowShare) : domShare * dowShare;
+    const perDay = p.minutes.size * p.hours.size;
+    return perDay * DAYS_PER_MONTH * dayShare * (p.months.size / 12);
+}
+
+/** 28 years from a leap year: the calendar of dates and weekdays repeats every 28 years between 1901 and 2099. */
+const CALENDAR_START_MS = Date.UTC(2028, 0, 1);
+const CALENDAR_DAYS = 28 * 365 + 7;
+
+/**
+ * The longest time, in seconds, between two consecutive runs of a schedule: what is written just after one run waits
+ * this long for the next. Counted in the schedule's own wall clock (a daylight-saving change can add an hour in zones
+ * that have one); undefined when the schedule is not a plain five-field one this reads.
+ */
+export function longestGapS(schedule: string): number | undefined {
+    const p = parse(schedule);
+    if (!p) return undefined;
+    const times = [...p.hours].flatMap((h) => [...p.minutes].map((m) => h * 60 + m)).sort((a, b) => a - b);
+    if (p.anyDom && p.anyMonth && p.anyDow) {
+        // Every day alike: the longest gap within a day, or across midnight to the next day's first run.
+        return Math.max(...times.map((t, i) => (i + 1 < times.length ? times[i + 1] : times[0] + 24 * 60) - t)) * 60;
+    }
+    let previous: number | undefined;
+    let longest: number | undefined;
+    for (let day = 0; day < CALENDAR_DAYS; day++) {
+        const d = new Date(CALENDAR_START_MS + day * 86_400_000);
+        const dom = p.doms.has(d.getUTCDate());
+        const dow = p.dows.has(d.getUTCDay());
+        const runsThatDay = (!p.anyDom && !p.anyDow ? dom || dow : dom && dow) && p.months.has(d.getUTCMonth() + 1);
+        if (!runsThatDay) continue;
+        for (const t of times) {
+            const minute = day * 24 * 60 + t;
+            if (previous !== undefined) longest = Math.max(longest ?? 0, minute - previous);
+            previous = minute;
+        }
+    }
+    return longest === undefined ? undefined : longest * 60;
 }

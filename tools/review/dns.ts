@@ -4,6 +4,7 @@
  * records, and the ACM validation records. Pure.
  */
 import { ALB_ALIAS_TTL_S } from "../../components/dns";
+import { CLOUDFRONT_ZONE_ID } from "../../components/media";
 import { namespacedName, PlannedResource } from "./inventory";
 import { asArray, asString, get, Placeholders, show } from "./values";
 
@@ -42,6 +43,14 @@ export function externalDnsTxtName(hostname: string, recordType: string, prefix:
 
 const ALIAS_TTL_NOTE = `alias: the target's TTL, in the end the ALB's (${ALB_ALIAS_TTL_S} s)`;
 
+/**
+ * An alias to a CloudFront distribution (media.<domain>) has no TTL of its own either: Route 53 answers with
+ * CloudFront's (Route 53 developer guide, "Choosing between alias and non-alias records"), and CloudFront's DNS
+ * answers for *.cloudfront.net carry 60 s (observed with dig; AWS does not state the figure).
+ */
+export const CLOUDFRONT_ALIAS_TTL_S = 60;
+const CLOUDFRONT_TTL_NOTE = `alias: the target's TTL, CloudFront's own DNS answer (${CLOUDFRONT_ALIAS_TTL_S} s)`;
+
 export function dnsNames(resources: readonly PlannedResource[], ph?: Placeholders): DnsName[] {
     const s = (v: unknown) => show(v, { placeholders: ph });
     const out: DnsName[] = [];
@@ -49,17 +58,20 @@ export function dnsNames(resources: readonly PlannedResource[], ph?: Placeholder
         const i = r.inputs;
         const failover = asString(get(i, "failoverRoutingPolicies", 0, "type"));
         const alias = asString(get(i, "aliases", 0, "name"));
+        const cdn = asString(get(i, "aliases", 0, "zoneId")) === CLOUDFRONT_ZONE_ID;
         const ttl = Number(i.ttl ?? NaN);
         out.push({
             name: s(i.name),
             type: `${s(i.type)}${alias ? " alias" : ""}${failover ? ` (failover ${failover}${i.healthCheckId ? ", health-checked" : ""})` : ""}`,
-            target: alias ? s(alias) : asArray(i.records).map(s).join(", "),
-            ttlS: alias ? ALB_ALIAS_TTL_S : ttl,
-            ttlNote: alias ? ALIAS_TTL_NOTE : "set on the record",
+            target: alias ? `${s(alias)}${cdn ? " (CloudFront)" : ""}` : asArray(i.records).map(s).join(", "),
+            ttlS: alias ? (cdn ? CLOUDFRONT_ALIAS_TTL_S : ALB_ALIAS_TTL_S) : ttl,
+            ttlNote: alias ? (cdn ? CLOUDFRONT_TTL_NOTE : ALIAS_TTL_NOTE) : "set on the record",
             writer: `this stack (${r.name})`,
             note: r.name.includes("validation")
                 ? "ACM DNS validation; the real name is known once ACM has the request"
-                : undefined,
+                : cdn
+                  ? "the uploads' CDN: the same on either site, it needs no switch (the distribution fails over per request)"
+                  : undefined,
         });
     }
 

@@ -5,6 +5,7 @@
  */
 import { runsPerMonth } from "./cron";
 import { Layer, LAYER_TITLES, LAYERS, layersOf } from "./layers";
+import { mediaFacts, mediaHighlights } from "./media";
 import { DerivedResource, expandRemote, NodeGroupFacts, nodeGroupFacts, VpcFacts, vpcFacts } from "./remote";
 import { asArray, asBoolean, asNumber, asObject, asString, get, gibOf, JsonObject, Placeholders, show } from "./values";
 
@@ -178,8 +179,20 @@ const COUNTED: readonly string[] = [
     "aws:route53/record:Record",
 ];
 
-/** Builds the inventory. `ph` labels the mocks' placeholders in the highlights. */
-export function inventory(resources: readonly PlannedResource[], ph?: Placeholders): Inventory {
+/**
+ * Layers whose lines are about the layer as a whole rather than one resource each (the media store: a bucket pair, the
+ * replication between them, the CDN in front of both). `region` is the stack's, for resources without a provider.
+ */
+const LAYER_HIGHLIGHTS: Partial<Record<Layer, (all: readonly PlannedResource[], region: string, ph?: Placeholders) => string[]>> =
+    {
+        media: (all, region, ph) => {
+            const f = mediaFacts(all, region);
+            return f ? mediaHighlights(f, ph) : [];
+        },
+    };
+
+/** Builds the inventory. `ph` labels the mocks' placeholders in the highlights; `region` is the stack's. */
+export function inventory(resources: readonly PlannedResource[], ph?: Placeholders, region = "?"): Inventory {
     const layerOf = layersOf(resources);
     const remoteChildren: Inventory["remoteChildren"] = [];
     const caveats: string[] = [];
@@ -197,7 +210,9 @@ export function inventory(resources: readonly PlannedResource[], ph?: Placeholde
         const own = resources.filter((r) => layerOf.get(r.urn) === layer);
         const derived = derivedByLayer.get(layer) ?? 0;
         if (own.length === 0 && derived === 0) continue;
-        const highlights = own.map((r) => highlight(r, resources, ph)).filter((x): x is string => x !== undefined);
+        const highlights =
+            LAYER_HIGHLIGHTS[layer]?.(resources, region, ph) ??
+            own.map((r) => highlight(r, resources, ph)).filter((x): x is string => x !== undefined);
         for (const type of COUNTED) {
             const n = own.filter((r) => r.type === type).length;
             if (n > 0) highlights.push(`${n} x ${type}`);

@@ -4,7 +4,7 @@
  * without a change here. A component nobody mapped shows as "other", never silently dropped. Pure.
  */
 
-export const LAYERS = ["network", "cluster", "add-ons", "app", "data", "DNS", "stack"] as const;
+export const LAYERS = ["network", "cluster", "add-ons", "app", "data", "media", "DNS", "stack"] as const;
 export type Layer = (typeof LAYERS)[number] | "other";
 
 /** What each layer holds, for the summary's headings. */
@@ -14,6 +14,7 @@ export const LAYER_TITLES: Readonly<Record<Layer, string>> = {
     "add-ons": "cluster add-ons: autoscaler, load balancer controller, ExternalDNS, EBS CSI",
     app: "Ghost and its namespace",
     data: "MariaDB, Ghost's content volume, backups and restores",
+    media: "uploads: media buckets, CDN, certificate",
     DNS: "public records and the TLS certificate",
     stack: "the stack, its providers and stack references",
     other: "components this review does not map to a layer (add them to tools/review/layers.ts)",
@@ -32,6 +33,8 @@ export const LAYER_BY_TYPE: Readonly<Record<string, Layer>> = {
     "ghost-dcdr:ghost:GhostContent": "data",
     "ghost-dcdr:mariadb:": "data",
     "ghost-dcdr:backup:": "data",
+    // The media store (issue 13) with its own certificate child: the top-level component decides, so it stays here.
+    "ghost-dcdr:media:": "media",
     "ghost-dcdr:dns:": "DNS",
     "ghost-dcdr:certificate:": "DNS",
     "pulumi:": "stack",

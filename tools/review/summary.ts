@@ -1,31 +1,78 @@
 /**
- * The review summary printed at the top of the plan and written to out/plan/<stack>/summary.json: the site's role
- * and worst-case switch time in words, what a real `pulumi up` creates by layer, every DNS name, the estimated
- * monthly cost per DR mode, and the warnings. Built from one planned stack; pure apart from nothing (the runs are the
+ * The review summary printed at the top of the plan and written to out/plan/<stack>/summary.json: the site's role,
+ * worst-case switch time and recovery point in words, what a real `pulumi up` creates by layer, every DNS name, the
+ * estimated monthly cost per DR mode, and the warnings. Built from one planned stack; pure apart from nothing (the runs are the
  * caller's).
  */
 import { switchTimeEstimate } from "../../components/dns";
+import { CDN_PRIMARY_CONNECTION, mediaHostname } from "../../components/media";
 import { PROJECT } from "../../stacks/schema";
 import { CostEstimate, formatCost } from "./cost";
-import { runsPerMonth } from "./cron";
+import { longestGapS, runsPerMonth } from "./cron";
 import { DnsName, dnsNames } from "./dns";
 import { Inventory, inventory, namespacedName, PlannedResource } from "./inventory";
-import { asBoolean, asNumber, asObject, asString, get, PLACEHOLDER_LABEL, Placeholders, usd } from "./values";
+import { mediaFacts, mediaResources, outboundReplication, S3_RTC_MINUTES } from "./media";
+import { asArray, asBoolean, asNumber, asObject, asString, get, PLACEHOLDER_LABEL, Placeholders, usd } from "./values";
 
 export interface RoleSummary {
     /** The stack output `role` (stacks/roles.ts), as the run returned it. */
     readonly role: Readonly<Record<string, unknown>>;
     readonly active: boolean;
     readonly words: string[];
+    readonly recoveryPoint: RecoveryPointSummary;
 }
 
 export interface SwitchTimeSummary {
     readonly manualS: number;
     readonly automaticS: number;
     readonly automaticDnsOn: boolean;
+    /**
+     * Uploads in S3: the longest the CDN waits for the dc bucket's region before it asks the dr bucket (per request, no
+     * switch). Absent when the uploads are on the content volume (they switch with the site).
+     */
+    readonly mediaFailoverS?: number;
     /** The stack output `dnsSwitchTime`. */
     readonly output: string;
     readonly words: string;
+}
+
+/**
+ * How old the data a failover starts from may be: what the surviving region holds when the other is lost. The
+ * database gets there only in backup sets; the uploads by S3 replication (mediaStorage s3) or in the backup set with
+ * the content volume (volume).
+ */
+export interface RecoveryPointSummary {
+    readonly database: {
+        /** The backup CronJob's schedule and time zone (config backupSchedule, scheduleTimeZone). */
+        readonly schedule?: string;
+        readonly timeZone?: string;
+        /**
+         * The longest gap between two backups, in seconds: a write just after one backup waits this long for the next.
+         * The backup's own run and the set's replication come on top. Absent when the schedule cannot be read.
+         */
+        readonly intervalS?: number;
+        /**
+         * The backup sets' replication: its RTC threshold in seconds when on, null when it has no time bound; absent when
+         * this stack plans no backup buckets (the dc stack owns them).
+         */
+        readonly replicationBoundS?: number | null;
+    };
+    readonly media: {
+        /** The stack output `mediaStorage`: s3 or volume. */
+        readonly storage: string;
+        /** How far behind the other region usually is, in words. */
+        readonly typical: string;
+        /** s3: RTC on the direction that carries this site's uploads; absent when this stack plans no media store (dr). */
+        readonly rtc?: boolean;
+        /**
+         * s3: the RTC threshold in seconds (99.99% of uploads within it), null without RTC (no time bound), absent when
+         * not known here (the dc stack owns the media store). volume: the backup sets', as for the database.
+         */
+        readonly replicationBoundS?: number | null;
+        /** volume: the longest gap between backups, as for the database. */
+        readonly intervalS?: number;
+    };
+    readonly words: string[];
 }
 
 export interface CostSummary {
@@ -133,6 +180,91 @@ export function roleWords(input: Pick<SummaryInput, "config" | "resources" | "ou
     return out;
 }
 
+/** A duration in the unit a reader thinks in: 15 min, 1 h, 3 days. */
+export function durationWords(s: number): string {
+    if (s >= 86_400 && s % 86_400 === 0) return `${s / 86_400} day${s === 86_400 ? "" : "s"}`;
+    if (s >= 3_600 && s % 3_600 === 0) return `${s / 3_600} h`;
+    return `${Math.round(s / 60)} min`;
+}
+
+/** What the uploads' replication promises, in the words a reviewer checks against AWS's. */
+export const S3_REPLICATION_WORDS =
+    `S3 cross-region replication, typically seconds to minutes; with RTC 99.99% within ${S3_RTC_MINUTES} minutes; ` +
+    "without RTC no time bound (AWS: most objects in 15 minutes, some may take hours)";
+
+/** The recovery point of a failover from this stack's planned resources and outputs. */
+export function recoveryPoint(
+    resources: readonly PlannedResource[],
+    outputs: Readonly<Record<string, unknown>>,
+    region: string,
+): RecoveryPointSummary {
+    const backup = cronOf(resources, "backup");
+    const schedule = asString(get(backup?.inputs, "spec", "schedule"));
+    const timeZone = asString(get(backup?.inputs, "spec", "timeZone"));
+    const intervalS = schedule === undefined ? undefined : longestGapS(schedule);
+    // The backup buckets' replication: every replication configuration but the media store's.
+    const media = new Set(mediaResources(resources).map((r) => r.urn));
+    const backupRules = resources
+        .filter((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && !media.has(r.urn))
+        .flatMap((r) => asArray(r.inputs.rules));
+    const rtcMinutes = backupRules.map((x) =>
+        asString(get(x, "destination", "replicationTime", "status")) === "Enabled"
+            ? asNumber(get(x, "destination", "replicationTime", "time", "minutes"))
+            : undefined,
+    );
+    const backupBoundS =
+        backupRules.length === 0 ? undefined : rtcMinutes.every((m) => m !== undefined) ? Math.max(...rtcMinutes) * 60 : null;
+
+    const interval =
+        intervalS === undefined
+            ? `one interval of backupSchedule "${schedule ?? "?"}" (not a schedule this review reads)`
+            : `${durationWords(intervalS)} (the longest gap of backupSchedule "${schedule}"${timeZone ? ` ${timeZone}` : ""})`;
+    const setReplication =
+        backupBoundS === undefined
+            ? "the set's replication to the other region"
+            : backupBoundS === null
+              ? "the set's replication to the other region (S3 cross-region replication without RTC: no time bound)"
+              : `the set's replication to the other region (with RTC: 99.99% within ${durationWords(backupBoundS)})`;
+    const words = [
+        `Recovery point of a failover (how old the data the surviving region holds may be):`,
+        `  Database: it reaches the other region only in backup sets, so it is as old as the newest set there: up to ${interval}, plus the backup's own run and ${setReplication}.`,
+    ];
+
+    const storage = asString(outputs.mediaStorage) ?? "?";
+    let mediaPart: RecoveryPointSummary["media"];
+    if (storage === "s3") {
+        const f = mediaFacts(resources, region);
+        const out = f && outboundReplication(f, region);
+        const rtc = out?.rtc;
+        words.push(
+            `  Uploads: ${S3_REPLICATION_WORDS}. ` +
+                (rtc === undefined
+                    ? `RTC is the dc stack's choice (it owns the media buckets): ${PROJECT}:mediaReplicationRtc there.`
+                    : `RTC is ${rtc ? "on" : "off"} here (${PROJECT}:mediaReplicationRtc).`),
+        );
+        mediaPart = {
+            storage,
+            typical: "seconds to minutes",
+            rtc,
+            replicationBoundS: out === undefined ? undefined : out.rtc ? (out.rtcS ?? null) : null,
+        };
+    } else if (storage === "volume") {
+        words.push(
+            `  Uploads: on the content volume, as old as the newest backup (at most one backupSchedule interval plus replication): ` +
+                `up to ${interval}, plus the backup's own run and ${setReplication}.`,
+        );
+        mediaPart = { storage, typical: "as old as the newest backup set", intervalS, replicationBoundS: backupBoundS };
+    } else {
+        words.push(`  Uploads: the stack has no mediaStorage output (${storage}): not known here.`);
+        mediaPart = { storage, typical: "not known" };
+    }
+    return {
+        database: { schedule, timeZone, intervalS, replicationBoundS: backupBoundS },
+        media: mediaPart,
+        words,
+    };
+}
+
 export function switchTimeWords(
     outputs: Readonly<Record<string, unknown>>,
     config: Readonly<Record<string, string>>,
@@ -150,11 +282,27 @@ export function switchTimeWords(
         (automaticDnsOn
             ? `Automatic failover is on: visitors get dr's maintenance page within ${t.automaticS} s of dc failing.`
             : `Automatic failover is off here (${why}).`);
-    return { manualS: t.manualS, automaticS: t.automaticS, automaticDnsOn, output: asString(outputs.dnsSwitchTime) ?? "", words };
+    // Uploads in S3 need no switch: both sites link to the CDN, which asks the dc bucket, then the dr bucket.
+    const s3 = asString(outputs.mediaStorage) === "s3";
+    const { attempts, timeoutS } = CDN_PRIMARY_CONNECTION;
+    const mediaFailoverS = s3 ? attempts * timeoutS : undefined;
+    const media = s3
+        ? ` Uploads need no switch: ${mediaHostname(cfg(config, "domain") ?? "<domain>")} serves from whichever bucket answers ` +
+          `(the CDN fails over per request, waiting at most ${attempts} x ${timeoutS} s = ${mediaFailoverS} s when the dc region is unreachable).`
+        : "";
+    return {
+        manualS: t.manualS,
+        automaticS: t.automaticS,
+        automaticDnsOn,
+        mediaFailoverS,
+        output: asString(outputs.dnsSwitchTime) ?? "",
+        words: words + media,
+    };
 }
 
 export function buildSummary(input: SummaryInput): Summary {
     const drMode = cfg(input.config, "drMode") ?? "warm";
+    const region = asString(input.outputs.region) ?? input.config["aws:region"] ?? "?";
     const estimate = input.costByDrMode[drMode] ?? Object.values(input.costByDrMode)[0];
     return {
         stack: input.stack,
@@ -166,9 +314,10 @@ export function buildSummary(input: SummaryInput): Summary {
             role: asObject(input.outputs.role) ?? {},
             active: asBoolean(input.outputs.active) === true,
             words: roleWords(input),
+            recoveryPoint: recoveryPoint(input.resources, input.outputs, region),
         },
         switchTime: switchTimeWords(input.outputs, input.config),
-        resources: inventory(input.resources, input.placeholders),
+        resources: inventory(input.resources, input.placeholders, region),
         dns: dnsNames(input.resources, input.placeholders),
         cost: {
             drMode,
@@ -191,7 +340,13 @@ export function formatSummary(s: Summary): string {
         out.push("", `Warnings (${s.warnings.length}, the plan goes on):`);
         out.push(...s.warnings.map((w) => `  ! ${w}`));
     }
-    out.push("", "Role:", ...s.role.words.map((w) => `  ${w}`), `  ${s.switchTime.words}`);
+    out.push(
+        "",
+        "Role:",
+        ...s.role.words.map((w) => `  ${w}`),
+        `  ${s.switchTime.words}`,
+        ...s.role.recoveryPoint.words.map((w) => `  ${w}`),
+    );
 
     const inv = s.resources;
     out.push(
