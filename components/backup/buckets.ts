@@ -140,6 +140,20 @@ export function backupBucketPolicy(
 }
 
 /**
+ * The key-policy statement every customer key here carries: the account administers the key through IAM, as with any
+ * key. Without it no one could ever change the key again.
+ */
+export function accountAdministersKey(accountId: string): aws.iam.PolicyStatement {
+    return {
+        Sid: "AccountAdministersTheKeyThroughIam",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+    };
+}
+
+/**
  * A signing key's policy. The account administers the key through IAM as with any key (without that statement the key
  * could never be changed again), but `kms:Sign` is denied to everyone except `signerArn`, the site's backup role, so
  * no other role, however broad its IAM policy, can sign a manifest. A replica (no signer) signs for nobody: the other
@@ -149,13 +163,7 @@ export function signingKeyPolicy(accountId: string, signerArn?: string): aws.iam
     return {
         Version: "2012-10-17",
         Statement: [
-            {
-                Sid: "AccountAdministersTheKeyThroughIam",
-                Effect: "Allow",
-                Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-                Action: "kms:*",
-                Resource: "*",
-            },
+            accountAdministersKey(accountId),
             {
                 Sid: signerArn ? "OnlyTheSiteBackupRoleSigns" : "ReplicaNeverSigns",
                 Effect: "Deny",

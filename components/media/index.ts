@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountOf, replicationPolicy, tlsOnlyPolicy } from "../backup/buckets";
+import { accountAdministersKey, accountOf, replicationPolicy, tlsOnlyPolicy } from "../backup/buckets";
 import { Certificate } from "../certificate";
 import type { Site } from "../site";
 
@@ -94,13 +94,7 @@ export function mediaKeyPolicy(accountId: string, distributionArn: string): aws.
     return {
         Version: "2012-10-17",
         Statement: [
-            {
-                Sid: "AccountAdministersTheKeyThroughIam",
-                Effect: "Allow",
-                Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-                Action: "kms:*",
-                Resource: "*",
-            },
+            accountAdministersKey(accountId),
             {
                 Sid: "CloudFrontDecryptsUploads",
                 Effect: "Allow",
