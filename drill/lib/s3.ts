@@ -44,8 +44,8 @@ export class Moto {
         return `http://127.0.0.1:${this.port}`;
     }
 
-    aws(args: string[]): string {
-        return sh("aws", ["--endpoint-url", this.url, "--output", "text", ...args], {
+    aws(args: string[], output: "text" | "json" = "text"): string {
+        return sh("aws", ["--endpoint-url", this.url, "--output", output, ...args], {
             ...process.env,
             ...FAKE_AWS_ENV,
             PATH: DRILL_PATH,
@@ -57,41 +57,15 @@ export class Moto {
         this.aws(["s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled"]);
     }
 
-    /** Every key under prefix, sorted. */
+    /** Every key under prefix, sorted (any key: read from the JSON listing, never split on white space). */
     keys(bucket: string, prefix = ""): string[] {
-        const out = this.aws([
-            "s3api",
-            "list-objects-v2",
-            "--bucket",
-            bucket,
-            "--prefix",
-            prefix,
-            "--query",
-            "Contents[].Key",
-        ]).trim();
-        return out === "" || out === "None" ? [] : out.split(/\s+/).sort();
+        return [...this.objects(bucket, prefix).keys()].sort();
     }
 
-    /** Every object under prefix with its size, by key (any key: listed as JSON, not split on white space). */
+    /** Every object under prefix with its size, by key. */
     objects(bucket: string, prefix = ""): Map<string, number> {
-        const out = sh(
-            "aws",
-            [
-                "--endpoint-url",
-                this.url,
-                "--output",
-                "json",
-                "s3api",
-                "list-objects-v2",
-                "--bucket",
-                bucket,
-                "--prefix",
-                prefix,
-                "--query",
-                "Contents[].[Key,Size]",
-            ],
-            { ...process.env, ...FAKE_AWS_ENV, PATH: DRILL_PATH },
-        ).trim();
+        const query = ["--bucket", bucket, "--prefix", prefix, "--query", "Contents[].[Key,Size]"];
+        const out = this.aws(["s3api", "list-objects-v2", ...query], "json").trim();
         const rows = (out === "" ? null : JSON.parse(out)) as [string, number][] | null;
         return new Map(rows ?? []);
     }
