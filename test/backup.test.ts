@@ -7,7 +7,7 @@ import { MEDIA_KEY_ALIAS } from "../components/media";
 import { isCronSchedule } from "../stacks/config";
 import { deriveRole } from "../stacks/roles";
 import { DC, DR, configProblems, withConfig } from "./fixtures";
-import { envOf, inputsOf } from "./helpers";
+import { childrenOf, envOf, inputsOf } from "./helpers";
 import { MockRun, cachedRun } from "../tools/mocks";
 
 const BUCKETS = {
@@ -30,9 +30,7 @@ function steps(template: any): { container: any; script: string }[] {
 }
 
 /** Resources of `type` inside the backup buckets' component (the media store has buckets of its own: test/media.test.ts). */
-function ofBackupBuckets(run: MockRun, type: string) {
-    return run.mocks.byType(type).filter((r) => r.urn.includes("ghost-dcdr:backup:BackupBuckets"));
-}
+const ofBackupBuckets = (run: MockRun, type: string) => childrenOf(run, "ghost-dcdr:backup:BackupBuckets", type);
 
 describe("backup buckets (owned by the dc stack)", () => {
     let dc: MockRun;

@@ -2,7 +2,8 @@
  * Helpers every unit test shares: reading a recorded resource's inputs and a container's environment. One copy
  * here instead of one per test file.
  */
-import { RecordedResource, unwrapSecrets } from "../tools/mocks";
+import { MockRun, RecordedResource, unwrapSecrets } from "../tools/mocks";
+import type { PlannedResource } from "../tools/review/inventory";
 import { plan } from "../tools/plan";
 
 /** A recorded resource's inputs with the secret wrappers dropped, for assertions on what they contain. */
@@ -23,4 +24,27 @@ export async function printedPlan(args: Parameters<typeof plan>[0]): Promise<str
         console.log = original;
     }
     return log.join("\n");
+}
+
+/** The resources of `type` inside components of type `component` (e.g. "ghost-dcdr:media:MediaStore"). */
+export function childrenOf(run: MockRun, component: string, type: string): RecordedResource[] {
+    return run.mocks.byType(type).filter((r) => r.urn.includes(`${component}$`));
+}
+
+/** A planned resource for the review's pure fixtures: top-level unless `extra` gives a parent URN. */
+export function plannedResource(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown> = {},
+    extra: Partial<PlannedResource> = {},
+): PlannedResource {
+    return {
+        urn: `urn:pulumi:t::p::${type}::${name}`,
+        type,
+        name,
+        custom: !type.startsWith("ghost-dcdr:"),
+        remote: false,
+        inputs,
+        ...extra,
+    };
 }

@@ -22,7 +22,7 @@ import {
 import { CONFIG_KEYS } from "../stacks/schema";
 import { cachedRun, MOCK_ACCOUNT, MockRun, RecordedResource, runStack, RecordingMocks } from "../tools/mocks";
 import { configProblems, DC, DR, withConfig } from "./fixtures";
-import { envOf, inputsOf } from "./helpers";
+import { childrenOf, envOf, inputsOf } from "./helpers";
 
 const PREFIX = "ghost-dcdr-blog-example-com";
 const BUCKETS = { dc: mediaBucketName(PREFIX, "eu-west-1"), dr: mediaBucketName(PREFIX, "eu-west-2") };
@@ -30,8 +30,7 @@ const REGIONS = { dc: "eu-west-1", dr: "eu-west-2" } as const;
 const CDN_URL = "https://media.blog.example.com";
 const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
 
-const ofMedia = (run: MockRun, type: string) =>
-    run.mocks.byType(type).filter((r) => r.urn.includes("ghost-dcdr:media:MediaStore"));
+const ofMedia = (run: MockRun, type: string) => childrenOf(run, "ghost-dcdr:media:MediaStore", type);
 const regionOf = (run: MockRun, r: RecordedResource) => run.mocks.regionOf(r.provider);
 const deployment = (run: MockRun) =>
     inputsOf(run.mocks.byType("kubernetes:apps/v1:Deployment").find((d) => inputsOf(d).metadata.name === "ghost")!);

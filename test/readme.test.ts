@@ -7,6 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { backupBucketName } from "../components/backup/buckets";
+import {
+    CDN_FAILOVER_STATUS_CODES,
+    CDN_PRIMARY_CONNECTION,
+    MEDIA_KEY_ALIAS,
+    MEDIA_NONCURRENT_DAYS,
+    mediaBucketName,
+} from "../components/media";
 import { configProblems, DC, DR } from "./fixtures";
 import { inputsOf, printedPlan } from "./helpers";
 import { cachedRun } from "../tools/mocks";
@@ -25,6 +32,21 @@ describe("README facts, held against the program", function () {
         assert.ok(line, "README has no 'Outputs:' paragraph");
         const listed = [...line[1].matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]).sort();
         assert.deepEqual(listed, Object.keys(run.outputs).sort());
+    });
+
+    it("states the media store's timings, names and failover codes as components/media defines them", () => {
+        const text = flat();
+        const { attempts, timeoutS } = CDN_PRIMARY_CONNECTION;
+        for (const quoted of [
+            `within ${attempts} x ${timeoutS} s`,
+            `at most ${attempts} x ${timeoutS} s trying dc`,
+            `old versions expire after ${MEDIA_NONCURRENT_DAYS} days`,
+            `\`${mediaBucketName("<backupBucketPrefix>", "<region>")}\``,
+            `\`${MEDIA_KEY_ALIAS}\``,
+            `on ${CDN_FAILOVER_STATUS_CODES.filter((c) => c < 500).join(", ")}, 5xx or no connection`,
+        ]) {
+            assert.ok(text.includes(quoted), `README should say: ${quoted}`);
+        }
     });
 
     it("names the ExternalDNS owner ids the stacks really use", async () => {

@@ -19,29 +19,13 @@ import { layersOf } from "../tools/review/layers";
 import { costOf, planUnderMocks, reviewOverrides, reviewStack } from "../tools/review/review";
 import { S3_REPLICATION_WORDS } from "../tools/review/summary";
 import { DC, DR, withConfig } from "./fixtures";
-import { printedPlan } from "./helpers";
+import { plannedResource, printedPlan } from "./helpers";
 
 const DOMAIN = "blog.example.com";
 const MEDIA = "ghost-dcdr-blog-example-com-media";
 const { attempts, timeoutS } = CDN_PRIMARY_CONNECTION;
 
-/** A planned resource for fixtures: top-level unless a parent URN is given. */
-function res(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown> = {},
-    extra: Partial<PlannedResource> = {},
-): PlannedResource {
-    return {
-        urn: `urn:pulumi:t::p::${type}::${name}`,
-        type,
-        name,
-        custom: !type.startsWith("ghost-dcdr:"),
-        remote: false,
-        inputs,
-        ...extra,
-    };
-}
+const res = plannedResource;
 
 describe("review: the media store (pure)", () => {
     const r1 = res("pulumi:providers:aws", "p1", { region: "r1" });

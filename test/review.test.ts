@@ -11,24 +11,9 @@ import { diffInputs } from "../tools/review/changes";
 import { Placeholders, show } from "../tools/review/values";
 import { stackWarnings } from "../tools/review/warnings";
 import { DC, DR } from "./fixtures";
+import { plannedResource } from "./helpers";
 
-/** A planned resource for fixtures: top-level unless a parent URN is given. */
-function res(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown> = {},
-    extra: Partial<PlannedResource> = {},
-): PlannedResource {
-    return {
-        urn: `urn:pulumi:t::p::${type}::${name}`,
-        type,
-        name,
-        custom: !type.startsWith("ghost-dcdr:"),
-        remote: false,
-        inputs,
-        ...extra,
-    };
-}
+const res = plannedResource;
 
 describe("review: what the remote components create (pure)", () => {
     it("awsx NAT gateways follow the strategy: Single makes one, OnePerAz one per AZ, each with an Elastic IP", () => {
